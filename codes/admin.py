@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from codes.models import Code, CodeVersion, ContactEntry, ProcessingNote, Release
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """CMS data changes only through import_hcpcs; the admin shows it."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "effective_date",
+        "procedure_count",
+        "modifier_count",
+        "source_name",
+        "imported_at",
+    ]
+    search_fields = ["name", "source_name", "sha256"]
+
+
+@admin.register(Code)
+class CodeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "code",
+        "kind",
+        "short_description",
+        "coverage_code",
+        "action_code",
+        "termination_date",
+        "release",
+    ]
+    list_filter = ["kind", "coverage_code", "action_code", "release"]
+    search_fields = ["code", "short_description", "long_description"]
+    list_select_related = ["release"]
+
+
+@admin.register(CodeVersion)
+class CodeVersionAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "release", "short_description", "action_code"]
+    list_filter = ["release", "kind", "action_code"]
+    search_fields = ["code", "short_description", "long_description"]
+    list_select_related = ["release"]
+
+
+@admin.register(ProcessingNote)
+class ProcessingNoteAdmin(ReadOnlyAdmin):
+    list_display = ["number", "release", "text"]
+    list_filter = ["release"]
+    search_fields = ["number", "text"]
+
+
+@admin.register(ContactEntry)
+class ContactEntryAdmin(admin.ModelAdmin):
+    list_display = ["label", "value", "kind", "position"]
+    list_editable = ["position"]
+    search_fields = ["label", "value", "note"]

@@ -1,0 +1,793 @@
+"""Reading CMS Alpha-Numeric HCPCS releases and loading them into the database.
+
+The importer is two pure steps and one transactional one:
+
+* `locate(path)` finds what a release consists of: the record file (the fixed-width
+  ANWEB .txt, or the .xlsx workbook when there is no .txt) and its proc_notes file,
+  whether they are given loose, inside the zip CMS ships, or in a folder of either.
+* `parse_text` / `parse_workbook` turn the record file into `CodeRecord`s, one per code
+  or modifier, with continuation lines joined; `parse_notes` reads the processing notes.
+  Every problem raises `ImportFailure` naming the file and the line or row.
+* `load(parsed, release_name)` writes one release inside one transaction: each
+  record's version for that release, then the current state of every code it touches,
+  then the search index. Loading the same data twice writes nothing.
+
+Facts the parser relies on (record layouts 2017-2026 and the files themselves): text is
+cp1252; disclaimer lines may precede the records, so records are recognised by their
+record id in column 11, not by line number; lines may be shorter than 320 characters
+(trailing blanks trimmed), so they are padded before slicing; workbooks put their header
+on any row and store a few cells as numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+
+RECORD_LENGTH = 320
+FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
+CONTINUATION_IDS = {"4": "procedure", "8": "modifier"}
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+# (column, first position, last position), 1-based inclusive, from the record layout.
+TEXT_LAYOUT: list[tuple[str, int, int]] = [
+    ("pricing_indicator_1", 120, 121),
+    ("pricing_indicator_2", 122, 123),
+    ("pricing_indicator_3", 124, 125),
+    ("pricing_indicator_4", 126, 127),
+    ("multiple_pricing_indicator", 128, 128),
+    ("cim_reference_1", 129, 134),
+    ("cim_reference_2", 135, 140),
+    ("cim_reference_3", 141, 146),
+    ("mcm_reference_1", 147, 154),
+    ("mcm_reference_2", 155, 162),
+    ("mcm_reference_3", 163, 170),
+    ("statute", 171, 180),
+    *[(f"lab_certification_{n}", 181 + 3 * (n - 1), 183 + 3 * (n - 1)) for n in range(1, 9)],
+    *[(f"cross_reference_{n}", 205 + 5 * (n - 1), 209 + 5 * (n - 1)) for n in range(1, 6)],
+    ("coverage_code", 230, 230),
+    ("asc_group", 231, 232),
+    ("asc_effective_date", 233, 240),
+    ("opps_group", 241, 243),
+    ("opps_indicator", 244, 244),
+    ("opps_effective_date", 245, 252),
+    ("processing_note", 253, 256),
+    ("betos_code", 257, 259),
+    *[(f"type_of_service_{n}", 260 + n, 260 + n) for n in range(1, 6)],
+    ("anesthesia_base_units", 266, 268),
+    ("date_added", 269, 276),
+    ("action_effective_date", 277, 284),
+    ("termination_date", 285, 292),
+    ("action_code", 293, 293),
+]
+
+# Workbook column heading -> record column.
+WORKBOOK_COLUMNS: dict[str, str] = {
+    "HCPC": "code",
+    "SEQNUM": "sequence_number",
+    "RECID": "record_id",
+    "LONG DESCRIPTION": "long_description",
+    "SHORT DESCRIPTION": "short_description",
+    **{f"PRICE{n}": f"pricing_indicator_{n}" for n in range(1, 5)},
+    "MULT_PI": "multiple_pricing_indicator",
+    **{f"CIM{n}": f"cim_reference_{n}" for n in range(1, 4)},
+    **{f"MCM{n}": f"mcm_reference_{n}" for n in range(1, 4)},
+    "STATUTE": "statute",
+    **{f"LABCERT{n}": f"lab_certification_{n}" for n in range(1, 9)},
+    **{f"XREF{n}": f"cross_reference_{n}" for n in range(1, 6)},
+    "COV": "coverage_code",
+    "ASC_GRP": "asc_group",
+    "ASC_DT": "asc_effective_date",
+    "OPPS": "opps_group",
+    "OPPS_PI": "opps_indicator",
+    "OPPS_DT": "opps_effective_date",
+    "PROCNOTE": "processing_note",
+    "BETOS": "betos_code",
+    **{f"TOS{n}": f"type_of_service_{n}" for n in range(1, 6)},
+    "ANEST_BU": "anesthesia_base_units",
+    "ADD DT": "date_added",
+    "ACT EFF DT": "action_effective_date",
+    "TERM DT": "termination_date",
+    "ACTION CD": "action_code",
+}
+
+DATE_COLUMNS = {
+    "asc_effective_date",
+    "opps_effective_date",
+    "date_added",
+    "action_effective_date",
+    "termination_date",
+}
+# Numeric workbook cells lose their leading zeros; these coded columns get them back.
+ZERO_PADDED_WIDTHS = {
+    **{f"pricing_indicator_{n}": 2 for n in range(1, 5)},
+    **{f"lab_certification_{n}": 3 for n in range(1, 9)},
+    "opps_group": 3,
+    "processing_note": 4,
+}
+
+RECORD_FILE = re.compile(r"ANWEB[^/]*\.(txt|xlsx)$", re.IGNORECASE)
+NOTES_FILE = re.compile(r"proc_notes[^/]*\.txt$", re.IGNORECASE)
+NOTE_START = re.compile(r"^\s*(\d{4})--(.*)$")
+
+
+class ImportFailure(Exception):
+    """A release file that cannot be imported; the message names the file and place."""
+
+    def __init__(self, source: str, message: str, line: int | None = None, unit: str = "line"):
+        self.source = source
+        self.line = line
+        where = f"{source}, {unit} {line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    """One procedure code or modifier as a release file gives it (text exactly as read)."""
+
+    kind: str
+    code: str
+    sequence_number: str
+    long_description: str
+    short_description: str
+    source_line: int
+    pricing_indicator_1: str = ""
+    pricing_indicator_2: str = ""
+    pricing_indicator_3: str = ""
+    pricing_indicator_4: str = ""
+    multiple_pricing_indicator: str = ""
+    cim_reference_1: str = ""
+    cim_reference_2: str = ""
+    cim_reference_3: str = ""
+    mcm_reference_1: str = ""
+    mcm_reference_2: str = ""
+    mcm_reference_3: str = ""
+    statute: str = ""
+    lab_certification_1: str = ""
+    lab_certification_2: str = ""
+    lab_certification_3: str = ""
+    lab_certification_4: str = ""
+    lab_certification_5: str = ""
+    lab_certification_6: str = ""
+    lab_certification_7: str = ""
+    lab_certification_8: str = ""
+    cross_reference_1: str = ""
+    cross_reference_2: str = ""
+    cross_reference_3: str = ""
+    cross_reference_4: str = ""
+    cross_reference_5: str = ""
+    coverage_code: str = ""
+    asc_group: str = ""
+    asc_effective_date: date | None = None
+    opps_group: str = ""
+    opps_indicator: str = ""
+    opps_effective_date: date | None = None
+    processing_note: str = ""
+    betos_code: str = ""
+    type_of_service_1: str = ""
+    type_of_service_2: str = ""
+    type_of_service_3: str = ""
+    type_of_service_4: str = ""
+    type_of_service_5: str = ""
+    anesthesia_base_units: int | None = None
+    date_added: date | None = None
+    action_effective_date: date | None = None
+    termination_date: date | None = None
+    action_code: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.code)
+
+    def values(self) -> dict:
+        """The record's model columns (everything but where it was read)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "source_line"}
+
+
+@dataclass
+class ReleaseFiles:
+    """What a release consists of, read into memory."""
+
+    record_name: str
+    record_bytes: bytes
+    notes_name: str | None = None
+    notes_bytes: bytes | None = None
+    origin: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.record_bytes).hexdigest()
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.record_name.lower().endswith(".xlsx")
+
+
+@dataclass
+class ParsedRelease:
+    name: str
+    effective_date: date
+    source_name: str
+    sha256: str
+    records: list[CodeRecord]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def procedure_count(self) -> int:
+        return sum(1 for r in self.records if r.kind == "procedure")
+
+    @property
+    def modifier_count(self) -> int:
+        return sum(1 for r in self.records if r.kind == "modifier")
+
+
+@dataclass
+class ImportStats:
+    release: str
+    records_read: int = 0
+    procedures: int = 0
+    modifiers: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    notes: int = 0
+    release_created: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed or self.release_created)
+
+
+Progress = Callable[[int], None]
+
+
+def _no_progress(_: int) -> None:
+    return None
+
+
+# Locating the files of a release -------------------------------------------------------
+
+
+def locate(path: Path) -> ReleaseFiles:
+    """Find the record file and processing notes of the release at `path`."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailure(str(path), "no such file or folder")
+    if path.is_dir():
+        return _locate_in_folder(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".txt", ".xlsx"} and zipfile.is_zipfile(path):
+        found = _locate_in_zip(path.read_bytes(), path.name)
+        if found is None:
+            raise ImportFailure(path.name, "the zip holds no ANWEB .txt or .xlsx record file")
+        return found
+    if suffix not in {".txt", ".xlsx"}:
+        raise ImportFailure(path.name, "expected a CMS zip, an ANWEB .txt or an .xlsx workbook")
+    files = ReleaseFiles(path.name, path.read_bytes(), origin=str(path))
+    for sibling in sorted(path.parent.glob("*")):
+        if NOTES_FILE.search(sibling.name):
+            files.notes_name, files.notes_bytes = sibling.name, sibling.read_bytes()
+    return files
+
+
+def _locate_in_zip(data: bytes, zip_name: str) -> ReleaseFiles | None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        record_names = sorted((n for n in names if RECORD_FILE.search(n)), key=_prefer_text)
+        if not record_names:
+            return None
+        files = ReleaseFiles(
+            record_names[0], archive.read(record_names[0]), origin=f"{zip_name}:{record_names[0]}"
+        )
+        note_names = [n for n in names if NOTES_FILE.search(n)]
+        if note_names:
+            files.notes_name, files.notes_bytes = note_names[0], archive.read(note_names[0])
+        return files
+
+
+def _prefer_text(name: str) -> tuple[int, str]:
+    return (0 if name.lower().endswith(".txt") else 1, name)
+
+
+def _locate_in_folder(folder: Path) -> ReleaseFiles:
+    loose = sorted(
+        (p for p in folder.iterdir() if RECORD_FILE.search(p.name)),
+        key=lambda p: _prefer_text(p.name),
+    )
+    zips = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".zip")
+    found: ReleaseFiles | None = None
+    for archive in zips:
+        found = _locate_in_zip(archive.read_bytes(), archive.name)
+        if found:
+            break
+    if found is None and loose:
+        found = locate(loose[0])
+    if found is None:
+        raise ImportFailure(str(folder), "no ANWEB .txt, .xlsx or CMS zip in this folder")
+    if found.notes_bytes is None:
+        for candidate in [*folder.iterdir()]:
+            if NOTES_FILE.search(candidate.name):
+                found.notes_name, found.notes_bytes = candidate.name, candidate.read_bytes()
+            elif candidate.suffix.lower() == ".zip":
+                with zipfile.ZipFile(candidate) as archive:
+                    for member in archive.namelist():
+                        if NOTES_FILE.search(member):
+                            found.notes_name = member
+                            found.notes_bytes = archive.read(member)
+    return found
+
+
+def release_name_for(files: ReleaseFiles, path: Path) -> tuple[str, date]:
+    """Derive `2025-oct` and its effective date from the folder or file names CMS uses."""
+    candidates = [Path(path).name, Path(path).parent.name, files.record_name, files.origin]
+    for text in candidates:
+        match = re.search(r"(20\d\d)-(" + "|".join(MONTHS) + r")\b", text, re.IGNORECASE)
+        if match:
+            return _name_and_date(int(match.group(1)), match.group(2))
+    for text in candidates:
+        match = re.search(r"HCPC(?:S)?(20\d\d|\d\d)_(" + "|".join(MONTHS) + r")", text, re.I)
+        if match:
+            return _name_and_date(_full_year(match.group(1)), match.group(2))
+    for text in candidates:
+        # Annual files (HCPC2019_CONTR_ANWEB, HCPC17_CONTR_ANWEB) take effect in January.
+        match = re.search(r"HCPC(?:S)?(20\d\d|\d\d)_", text, re.I) or re.search(
+            r"\b(20\d\d)-Alpha-Numeric", text, re.I
+        )
+        if match:
+            return _name_and_date(_full_year(match.group(1)), "jan")
+    raise ImportFailure(files.record_name, "cannot tell which release this is; pass --release")
+
+
+def _full_year(text: str) -> int:
+    return int(text) if len(text) == 4 else 2000 + int(text)
+
+
+def _name_and_date(year: int, month: str) -> tuple[str, date]:
+    month = month.lower()
+    return f"{year}-{month}", date(year, MONTHS.index(month) + 1, 1)
+
+
+def parse_release_name(name: str) -> tuple[str, date]:
+    match = re.fullmatch(r"(20\d\d)-(" + "|".join(MONTHS) + ")", name.strip().lower())
+    if not match:
+        raise ImportFailure(name, "a release name looks like 2025-oct")
+    return _name_and_date(int(match.group(1)), match.group(2))
+
+
+# Parsing -------------------------------------------------------------------------------
+
+
+def parse(files: ReleaseFiles, progress: Progress = _no_progress) -> list[CodeRecord]:
+    if files.is_workbook:
+        records = list(parse_workbook(files.record_bytes, files.record_name, progress))
+    else:
+        records = list(parse_text(files.record_bytes, files.record_name, progress))
+    if not records:
+        raise ImportFailure(files.record_name, "no HCPCS records found (is this an ANWEB file?)")
+    _check_unique(records, files)
+    return records
+
+
+def _check_unique(records: list[CodeRecord], files: ReleaseFiles) -> None:
+    unit = "row" if files.is_workbook else "line"
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        if record.key in seen:
+            raise ImportFailure(
+                files.record_name,
+                f"{record.kind} {record.code} appears again (first at {unit} {seen[record.key]})",
+                record.source_line,
+                unit,
+            )
+        seen[record.key] = record.source_line
+
+
+def decode_cp1252(data: bytes, source: str) -> list[str]:
+    """Lines of a cp1252 file; a byte cp1252 does not define fails with its line."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFailure(
+            source, f"byte 0x{data[exc.start]:02X} is not valid cp1252 text", line
+        ) from exc
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFailure(source, "NUL byte: this is not a CMS text file", line)
+    return text.split("\n")
+
+
+def parse_text(data: bytes, source: str, progress: Progress = _no_progress) -> Iterator[CodeRecord]:
+    """Records of a fixed-width ANWEB file, continuation lines joined."""
+    current: dict | None = None
+    pieces: list[str] = []
+    for number, raw in enumerate(decode_cp1252(data, source), start=1):
+        progress(1)
+        line = raw.rstrip("\r\n")
+        if len(line) > RECORD_LENGTH and line[RECORD_LENGTH:].strip():
+            raise ImportFailure(source, f"line is {len(line)} characters, longer than 320", number)
+        if not _is_record_line(line):
+            if current is not None and line.strip() and line.strip() != "\x1a":
+                raise ImportFailure(
+                    source, "not a HCPCS record line (record id in column 11)", number
+                )
+            continue
+        line = line.ljust(RECORD_LENGTH)
+        record_id = line[10]
+        code = line[0:5].strip()
+        if record_id in FIRST_LINE_IDS:
+            if current is not None:
+                yield _finish(current, pieces)
+            current = _first_line_values(line, FIRST_LINE_IDS[record_id], code, source, number)
+            pieces = [line[11:91].strip()]
+        else:
+            if (
+                current is None
+                or current["code"] != code
+                or current["kind"] != CONTINUATION_IDS[record_id]
+            ):
+                raise ImportFailure(
+                    source, f"continuation line for {code} follows no first line of it", number
+                )
+            pieces.append(line[11:91].strip())
+    if current is not None:
+        yield _finish(current, pieces)
+
+
+def _is_record_line(line: str) -> bool:
+    return len(line) >= 11 and line[10] in "3478" and line[5:10].isdigit()
+
+
+def _first_line_values(line: str, kind: str, code: str, source: str, number: int) -> dict:
+    if len(line.rstrip()) < 92:
+        raise ImportFailure(
+            source, f"record for {code} is truncated (no short description)", number
+        )
+    if not code:
+        raise ImportFailure(source, "record has no code in columns 1-5", number)
+    values = {
+        "kind": kind,
+        "code": code,
+        "sequence_number": line[5:10],
+        "short_description": line[91:119].strip(),
+        "source_line": number,
+    }
+    for column, first, last in TEXT_LAYOUT:
+        values[column] = line[first - 1 : last].strip()
+    return _typed(values, source, number, "line")
+
+
+def _finish(values: dict, pieces: list[str]) -> CodeRecord:
+    return CodeRecord(long_description=" ".join(p for p in pieces if p), **values)
+
+
+def _typed(values: dict, source: str, number: int, unit: str) -> dict:
+    """Dates and base units become typed values; anything else malformed is an error."""
+    for column in DATE_COLUMNS:
+        values[column] = _parse_date(values[column], column, source, number, unit)
+    units = values["anesthesia_base_units"]
+    if units == "":
+        values["anesthesia_base_units"] = None
+    elif units.isdigit():
+        values["anesthesia_base_units"] = int(units)
+    else:
+        raise ImportFailure(
+            source, f"anesthesia base units {units!r} is not a number", number, unit
+        )
+    return values
+
+
+def _parse_date(text: str, column: str, source: str, number: int, unit: str) -> date | None:
+    if text == "":
+        return None
+    if len(text) == 8 and text.isdigit():
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
+    raise ImportFailure(source, f"{column} {text!r} is not a YYYYMMDD date", number, unit)
+
+
+def parse_workbook(
+    data: bytes, source: str, progress: Progress = _no_progress
+) -> Iterator[CodeRecord]:
+    """Records of an ANWEB workbook, whatever row its header is on."""
+    rows = _workbook_rows(data, source)
+    header_index, columns = _find_header(rows, source)
+    current: dict | None = None
+    for index in range(header_index + 1, len(rows)):
+        number = index + 1
+        progress(1)
+        cells = {name: _cell_text(rows[index], pos, name) for name, pos in columns.items()}
+        if not any(cells.values()):
+            continue
+        record_id = cells.pop("record_id")
+        if record_id in CONTINUATION_IDS:
+            # A workbook row with record id 4/8 carries the rest of a description that
+            # did not fit in the cell before it.
+            if current is None or current["code"] != cells["code"]:
+                raise ImportFailure(
+                    source,
+                    f"continuation row for {cells['code']} follows no first row of it",
+                    number,
+                    "row",
+                )
+            current["long_description"] = (
+                f"{current['long_description']} {cells['long_description']}".strip()
+            )
+            continue
+        if record_id not in FIRST_LINE_IDS:
+            raise ImportFailure(
+                source, f"record id {record_id!r} is not 3, 4, 7 or 8", number, "row"
+            )
+        if current is not None:
+            yield CodeRecord(**current)
+        if not cells["code"]:
+            raise ImportFailure(source, "row has no HCPC code", number, "row")
+        current = _typed(
+            {**cells, "kind": FIRST_LINE_IDS[record_id], "source_line": number},
+            source,
+            number,
+            "row",
+        )
+    if current is not None:
+        yield CodeRecord(**current)
+
+
+def _workbook_rows(data: bytes, source: str) -> list[list]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise ImportFailure(source, f"not a readable .xlsx workbook ({exc})") from exc
+
+
+def _find_header(rows: list[list], source: str) -> tuple[int, dict[str, int]]:
+    for index, row in enumerate(rows[:100]):
+        headings = [str(cell).strip().upper() for cell in row]
+        if headings and headings[0] == "HCPC":
+            missing = [h for h in WORKBOOK_COLUMNS if h not in headings]
+            if missing:
+                raise ImportFailure(
+                    source, f"header lacks column(s) {', '.join(missing)}", index + 1, "row"
+                )
+            return index, {WORKBOOK_COLUMNS[h]: headings.index(h) for h in WORKBOOK_COLUMNS}
+    raise ImportFailure(source, "no header row starting with HCPC in the first 100 rows")
+
+
+def _cell_text(row: list, position: int, column: str) -> str:
+    cell = row[position] if position < len(row) else ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, int):
+        return str(cell).zfill(ZERO_PADDED_WIDTHS.get(column, 0))
+    if isinstance(cell, date):
+        return cell.strftime("%Y%m%d")
+    text = str(cell)
+    return text.strip() if column != "long_description" else text.strip()
+
+
+def parse_notes(data: bytes, source: str) -> dict[str, str]:
+    """Processing notes: number -> text, wrapped lines joined, the `*` margin dropped."""
+    notes: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in decode_cp1252(data, source):
+        text = line.expandtabs().rstrip().rstrip("*").strip()
+        match = NOTE_START.match(text)
+        if match:
+            current = match.group(1)
+            notes[current] = [match.group(2).strip()]
+        elif current and text and not set(text) <= {"_", "-", "\x1a"}:
+            notes[current].append(text)
+    return {number: " ".join(parts).strip() for number, parts in notes.items()}
+
+
+def read_release(
+    path: Path, name: str | None = None, progress: Progress = _no_progress
+) -> ParsedRelease:
+    """Locate and parse a whole release; raises ImportFailure on any problem."""
+    files = locate(path)
+    release_name, effective = parse_release_name(name) if name else release_name_for(files, path)
+    records = parse(files, progress)
+    notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
+    return ParsedRelease(
+        name=release_name,
+        effective_date=effective,
+        source_name=files.record_name,
+        sha256=files.sha256,
+        records=records,
+        notes=notes,
+    )
+
+
+def count_units(path: Path) -> int:
+    """Roughly how many lines or rows parsing will step through (for a progress bar)."""
+    files = locate(path)
+    if files.is_workbook:
+        return 0
+    return files.record_bytes.count(b"\n") + 1
+
+
+# Loading -------------------------------------------------------------------------------
+
+
+def load(parsed: ParsedRelease) -> ImportStats:
+    """Write one release in one transaction; loading identical data again writes nothing."""
+    from codes.models import Code, CodeVersion, ProcessingNote, Release
+    from codes.search import rebuild_index
+
+    stats = ImportStats(
+        release=parsed.name,
+        records_read=len(parsed.records),
+        procedures=parsed.procedure_count,
+        modifiers=parsed.modifier_count,
+    )
+    with transaction.atomic():
+        release, stats.release_created = Release.objects.get_or_create(
+            name=parsed.name,
+            defaults={
+                "effective_date": parsed.effective_date,
+                "source_name": parsed.source_name,
+                "sha256": parsed.sha256,
+                "procedure_count": parsed.procedure_count,
+                "modifier_count": parsed.modifier_count,
+            },
+        )
+        if not stats.release_created and (release.sha256, release.source_name) != (
+            parsed.sha256,
+            parsed.source_name,
+        ):
+            release.source_name, release.sha256 = parsed.source_name, parsed.sha256
+            release.procedure_count = parsed.procedure_count
+            release.modifier_count = parsed.modifier_count
+            release.save()
+        _load_versions(parsed.records, release, stats, Code, CodeVersion)
+        stats.notes = _load_notes(parsed.notes, release, ProcessingNote)
+        if stats.changed:
+            refresh_current(Code, CodeVersion, Release)
+            rebuild_index()
+    return stats
+
+
+def _load_versions(records, release, stats, Code, CodeVersion) -> None:
+    codes = _ensure_codes(records, release, Code)
+    existing = {
+        (v.kind, v.code): v
+        for v in CodeVersion.objects.filter(release=release).only(
+            *_compared_columns(), "code_ref", "source_line"
+        )
+    }
+    columns = _compared_columns()
+    to_write = []
+    for record in records:
+        values = record.values()
+        old = existing.pop(record.key, None)
+        if old is not None and all(getattr(old, c) == values[c] for c in columns):
+            stats.unchanged += 1
+            continue
+        if old is None:
+            stats.created += 1
+        else:
+            stats.updated += 1
+        to_write.append(
+            CodeVersion(
+                release=release,
+                code_ref_id=codes[record.key],
+                source_line=record.source_line,
+                **values,
+            )
+        )
+    if to_write:
+        CodeVersion.objects.bulk_create(
+            to_write,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["code_ref", "release"],
+            update_fields=[*columns, "source_line"],
+        )
+    if existing:
+        stats.removed = len(existing)
+        CodeVersion.objects.filter(pk__in=[v.pk for v in existing.values()]).delete()
+
+
+def _compared_columns() -> list[str]:
+    from codes.models import CmsRecord
+
+    return CmsRecord.record_field_names()
+
+
+def _ensure_codes(records: Iterable[CodeRecord], release, Code) -> dict[tuple[str, str], int]:
+    """Ids of the Code rows for these records, creating rows for codes first seen here."""
+    known = {(kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")}
+    new = [Code(release=release, **r.values()) for r in records if r.key not in known]
+    if new:
+        Code.objects.bulk_create(new, batch_size=500)
+        known = {
+            (kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")
+        }
+    return known
+
+
+def _load_notes(notes: dict[str, str], release, ProcessingNote) -> int:
+    if not notes:
+        return 0
+    existing = dict(ProcessingNote.objects.filter(release=release).values_list("number", "text"))
+    if existing == notes:
+        return 0
+    ProcessingNote.objects.filter(release=release).delete()
+    ProcessingNote.objects.bulk_create(
+        ProcessingNote(release=release, number=number, text=text) for number, text in notes.items()
+    )
+    return len(notes)
+
+
+def refresh_current(Code, CodeVersion, Release) -> None:
+    """Give every code the fields of its newest version; drop codes with no version left."""
+    columns = _compared_columns()
+    order = {pk: eff for pk, eff in Release.objects.values_list("pk", "effective_date")}
+    newest: dict[int, CodeVersion] = {}
+    for version in CodeVersion.objects.only(*columns, "code_ref", "release").iterator(
+        chunk_size=2000
+    ):
+        held = newest.get(version.code_ref_id)
+        if held is None or order[version.release_id] > order[held.release_id]:
+            newest[version.code_ref_id] = version
+    current = {
+        pk: (release_id, *vals)
+        for pk, release_id, *vals in Code.objects.values_list("pk", "release", *columns)
+    }
+    changed = []
+    for code_pk, version in newest.items():
+        wanted = (version.release_id, *(getattr(version, c) for c in columns))
+        if current.get(code_pk) != wanted:
+            changed.append(
+                Code(
+                    pk=code_pk,
+                    release_id=version.release_id,
+                    **{c: getattr(version, c) for c in columns},
+                )
+            )
+    if changed:
+        # An upsert on the natural key: bulk_update's CASE expressions are far slower.
+        Code.objects.bulk_create(
+            changed,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["kind", "code"],
+            update_fields=["release", *[c for c in columns if c not in ("kind", "code")]],
+        )
+    orphans = set(current) - set(newest)
+    if orphans:
+        Code.objects.filter(pk__in=orphans).delete()
+
+
+def remove_release(name: str) -> int:
+    """Delete a release and put every code back as if it had never been loaded."""
+    from codes.models import Code, CodeVersion, Release
+    from codes.search import rebuild_index
+
+    with transaction.atomic():
+        release = Release.objects.get(name=name)
+        removed = release.versions.count()
+        # Codes may point at this release as their current source; move them off first.
+        CodeVersion.objects.filter(release=release).delete()
+        fallback = Release.objects.exclude(pk=release.pk).order_by("-effective_date").first()
+        if fallback is not None:
+            Code.objects.filter(release=release).update(release=fallback)
+        else:
+            Code.objects.all().delete()
+        release.delete()
+        refresh_current(Code, CodeVersion, Release)
+        rebuild_index()
+    return removed
