@@ -6,7 +6,15 @@ app_name = "codes"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("codes/", views.code_list, name="list"),
+    path("codes/<str:code>.json", views.code_json, name="detail_json"),
     path("codes/<str:code>/", views.code_detail, name="detail"),
+    path("modifiers/", views.modifier_list, name="modifier_list"),
+    path("modifiers/<str:code>.json", views.modifier_json, name="modifier_detail_json"),
     path("modifiers/<str:code>/", views.modifier_detail, name="modifier_detail"),
+    path("search/", views.search, name="search"),
+    path("glossary/", views.glossary, name="glossary"),
+    path("contact/", views.contact, name="contact"),
+    path("releases/", views.release_list, name="releases"),
     path("releases/<str:name>/", views.release_detail, name="release_detail"),
 ]

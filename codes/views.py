@@ -31,3 +31,12 @@ def modifier_detail(request: HttpRequest, code: str) -> HttpResponse:
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
     release = get_object_or_404(Release, name=name)
     return render(request, "codes/release_detail.html", {"release": release})
+
+
+# Placeholders below are replaced by the full pages.
+def _todo(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return HttpResponse("Not built yet", status=501)
+
+
+code_list = modifier_list = search = glossary = contact = release_list = _todo
+code_json = modifier_json = _todo
