@@ -121,6 +121,12 @@ class CmsRecord(models.Model):
     action_effective_date = models.DateField(null=True, blank=True)
     termination_date = models.DateField(null=True, blank=True)
     action_code = _char(1)
+    unparsed = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Values CMS published that do not fit their field's format, verbatim "
+        "(the typed column is then empty).",
+    )
 
     class Meta:
         abstract = True
