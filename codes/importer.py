@@ -190,7 +190,10 @@ class CodeRecord:
 
     def values(self) -> dict:
         """The record's model columns (everything but where it was read)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "source_line"}
+        return {name: getattr(self, name) for name in _VALUE_NAMES}
+
+
+_VALUE_NAMES = tuple(f.name for f in fields(CodeRecord) if f.name != "source_line")
 
 
 @dataclass
@@ -513,7 +516,8 @@ def parse_workbook(
     for index in range(header_index + 1, len(rows)):
         number = index + 1
         progress(1)
-        cells = {name: _cell_text(rows[index], pos, name) for name, pos in columns.items()}
+        row = rows[index]
+        cells = {name: _cell_text(row, pos, name) for name, pos in columns.items()}
         if not any(cells.values()):
             continue
         record_id = cells.pop("record_id")
@@ -574,14 +578,15 @@ def _find_header(rows: list[list], source: str) -> tuple[int, dict[str, int]]:
 
 def _cell_text(row: list, position: int, column: str) -> str:
     cell = row[position] if position < len(row) else ""
+    if type(cell) is str:
+        return cell.strip()
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     if isinstance(cell, int):
         return str(cell).zfill(ZERO_PADDED_WIDTHS.get(column, 0))
     if isinstance(cell, date):
         return cell.strftime("%Y%m%d")
-    text = str(cell)
-    return text.strip() if column != "long_description" else text.strip()
+    return str(cell).strip()
 
 
 def parse_notes(data: bytes, source: str) -> dict[str, str]:
@@ -683,7 +688,7 @@ def _load_versions(records: list[CodeRecord], release, stats: ImportStats) -> se
     from codes.models import CodeVersion
 
     columns = record_columns()
-    code_ids = _ensure_codes(records, release)
+    code_ids, first_seen = _ensure_codes(records, release)
     existing = {
         (row[0], row[1]): row
         for row in CodeVersion.objects.filter(release=release).values_list(
@@ -704,7 +709,8 @@ def _load_versions(records: list[CodeRecord], release, stats: ImportStats) -> se
             stats.updated += 1
             stale_pks.append(old[2])
         code_id = code_ids[record.key]
-        touched.add(code_id)
+        if record.key not in first_seen:
+            touched.add(code_id)
         new_rows.append((release.pk, code_id, record.source_line, *row))
     stale_pks += [old[2] for old in existing.values()]
     touched |= {old[3] for old in existing.values()}
@@ -715,22 +721,28 @@ def _load_versions(records: list[CodeRecord], release, stats: ImportStats) -> se
     return touched
 
 
-def _ensure_codes(records: list[CodeRecord], release) -> dict[tuple[str, str], int]:
-    """Ids of the Code rows for these records, creating rows for codes first seen here."""
+def _ensure_codes(
+    records: list[CodeRecord], release
+) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """Ids of the Code rows for these records, creating rows for codes first seen here.
+
+    A code first seen here gets this release's values at once, so it needs no refresh.
+    """
     from codes.models import Code
 
     columns = record_columns()
     known = {(kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")}
-    new = [
-        (release.pk, *(values[c] for c in columns))
-        for values in (r.values() for r in records if r.key not in known)
-    ]
-    if new:
-        _insert_many(Code, ["release_id", *columns], new)
+    new_records = [r for r in records if r.key not in known]
+    if new_records:
+        rows = [
+            (release.pk, *(values[c] for c in columns))
+            for values in map(CodeRecord.values, new_records)
+        ]
+        _insert_many(Code, ["release_id", *columns], rows)
         known = {
             (kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")
         }
-    return known
+    return known, {r.key for r in new_records}
 
 
 def _load_notes(notes: dict[str, str], release) -> int:
@@ -818,17 +830,25 @@ def _update_many(model, columns: list[str], rows: list[tuple]) -> None:
 
 def _adapted(model, columns: list[str], rows: list[tuple]) -> list[tuple]:
     """Rows with dates and JSON prepared for the database; plain text passes as is."""
-    prepared = {
-        i: model._meta.get_field(c.removesuffix("_id"))
+    kinds = {
+        i: model._meta.get_field(c.removesuffix("_id")).get_internal_type()
         for i, c in enumerate(columns)
-        if model._meta.get_field(c.removesuffix("_id")).get_internal_type()
-        in {"DateField", "JSONField"}
+    }
+    adapt_date = connection.ops.adapt_datefield_value
+    prepared = {
+        i: (
+            adapt_date
+            if kind == "DateField"
+            else model._meta.get_field(columns[i]).get_db_prep_save
+        )
+        for i, kind in kinds.items()
+        if kind in {"DateField", "JSONField"}
     }
     adapted = []
     for row in rows:
         row = list(row)
-        for i, model_field in prepared.items():
-            row[i] = model_field.get_db_prep_save(row[i], connection)
+        for i, prepare in prepared.items():
+            row[i] = prepare(row[i]) if prepare is adapt_date else prepare(row[i], connection)
         adapted.append(tuple(row))
     return adapted
 
