@@ -516,8 +516,7 @@ def parse_workbook(
     for index in range(header_index + 1, len(rows)):
         number = index + 1
         progress(1)
-        row = rows[index]
-        cells = {name: _cell_text(row, pos, name) for name, pos in columns.items()}
+        cells = _row_cells(rows[index], columns)
         if not any(cells.values()):
             continue
         record_id = cells.pop("record_id")
@@ -574,6 +573,15 @@ def _find_header(rows: list[list], source: str) -> tuple[int, dict[str, int]]:
                 )
             return index, {WORKBOOK_COLUMNS[h]: headings.index(h) for h in WORKBOOK_COLUMNS}
     raise ImportFailure(source, "no header row starting with HCPC in the first 100 rows")
+
+
+def _row_cells(row: list, columns: dict[str, int]) -> dict[str, str]:
+    if len(row) > max(columns.values()):
+        raw = {name: row[pos] for name, pos in columns.items()}
+        # Nearly every cell is text; only the odd numeric cell takes the slow path.
+        if all(type(cell) is str for cell in raw.values()):
+            return {name: cell.strip() for name, cell in raw.items()}
+    return {name: _cell_text(row, pos, name) for name, pos in columns.items()}
 
 
 def _cell_text(row: list, position: int, column: str) -> str:
