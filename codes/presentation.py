@@ -1,0 +1,596 @@
+"""What a code page shows, built once for both the HTML page and its JSON twin.
+
+`code_page(code, current_release)` turns a `Code` into a `CodePage`: every field of the
+record as `FieldRow`s in the glossary's reading order (grouped the way a coder reads them),
+each value with its meaning from the CMS code table, codes named in the record turned into
+links, and the page's surroundings (neighbours, section, codes that refer to this one,
+processing note text, contacts). Templates only loop over it and `CodePage.as_json()`
+serialises the same rows, so the page and the export cannot drift apart.
+
+It runs a fixed number of queries whatever the record holds: one for every code the record
+names, one for the codes that refer back, one per neighbour, one for the note text and one
+for the contacts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import reduce
+from operator import or_
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
+
+from codes import reference
+from codes.models import (
+    REPEATED_FIELDS,
+    CmsRecord,
+    Code,
+    ContactEntry,
+    Kind,
+    ProcessingNote,
+    Release,
+    repeated_columns,
+)
+from codes.reference import FIELD_DOCS, FieldDoc
+
+NOT_IN_TABLE = "not in the CMS code table"
+UNPARSED_MEANING = "published in a form this field does not allow; shown as CMS wrote it"
+
+# Model fields that are not fields of the CMS record: `unparsed` keeps values CMS wrote in an
+# unexpected form, and they are shown in the rows of the columns they belong to.
+FOLDED_FIELDS = frozenset({"unparsed"})
+
+# Fields grouped in the order a coder reads them; together they are FIELD_DOCS in order.
+FIELD_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "identification",
+        "Code and descriptions",
+        ("code", "kind", "sequence_number", "long_description", "short_description"),
+    ),
+    (
+        "status",
+        "Status and dates",
+        ("action_code", "action_effective_date", "date_added", "termination_date"),
+    ),
+    (
+        "pricing",
+        "Pricing and coverage",
+        ("pricing_indicators", "multiple_pricing_indicator", "coverage_code"),
+    ),
+    ("service", "BETOS and type of service", ("betos_code", "type_of_service_codes")),
+    ("cross-references", "Cross-references", ("cross_references",)),
+    (
+        "references",
+        "Manual and statute references",
+        ("cim_references", "mcm_references", "statute"),
+    ),
+    ("lab", "Lab certification", ("lab_certifications",)),
+    (
+        "facility",
+        "ASC and outpatient (MOG) payment",
+        ("asc_group", "asc_effective_date", "opps_group", "opps_indicator", "opps_effective_date"),
+    ),
+    ("anesthesia", "Anesthesia", ("anesthesia_base_units",)),
+    ("processing-note", "Processing note", ("processing_note",)),
+]
+
+# A Level II code written anywhere in a text, in any case ("do not use with s9330").
+CODE_IN_TEXT = re.compile(r"\b([A-Za-z]\d{4})\b")
+
+
+def columns_of(doc_name: str) -> list[str]:
+    """The model columns a glossary entry explains."""
+    if doc_name in REPEATED_FIELDS:
+        return repeated_columns(doc_name)
+    return [doc_name]
+
+
+def codes_in_text(text: str) -> list[str]:
+    """Level II codes mentioned in a text, upper-cased, in order of first mention."""
+    return list(dict.fromkeys(m.upper() for m in CODE_IN_TEXT.findall(text or "")))
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of text; `url` is set when the piece names a code that has a page."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """A code named by this record (or naming it), with what the data says about it."""
+
+    code: str
+    url: str = ""
+    short_description: str = ""
+    terminated: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.url)
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "url": self.url or None,
+            "short_description": self.short_description or None,
+            "terminated": self.terminated,
+        }
+
+
+@dataclass(frozen=True)
+class ShownValue:
+    """One published value of a field, formatted, with its meaning where it is coded."""
+
+    text: str
+    meaning: str = ""
+    in_table: bool | None = None  # None: the field has no code table
+    occurrence: int | None = None  # 1-based place in a repeated field
+    url: str = ""  # the page of the code this value names
+    parts: tuple[TextPart, ...] = ()  # the text with the codes it names linked
+    source: str = ""  # where the meaning comes from, when not this record's release
+
+    @property
+    def unknown(self) -> bool:
+        return self.in_table is False
+
+    def as_json(self) -> dict:
+        data = {"value": self.text, "meaning": self.meaning or None}
+        if self.in_table is not None:
+            data["in_code_table"] = self.in_table
+        if self.occurrence is not None:
+            data["occurrence"] = self.occurrence
+        if self.url:
+            data["url"] = self.url
+        if self.source:
+            data["source"] = self.source
+        return data
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    doc: FieldDoc
+    columns: tuple[str, ...]
+    values: tuple[ShownValue, ...]
+    empty_meaning: str = ""  # what a blank means, when the layout defines it
+
+    @property
+    def name(self) -> str:
+        return self.doc.name
+
+    @property
+    def label(self) -> str:
+        return self.doc.label
+
+    @property
+    def tip_id(self) -> str:
+        return f"tip-{self.doc.name}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.values
+
+    @property
+    def is_repeated(self) -> bool:
+        return self.doc.repeats > 1
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "columns": list(self.columns),
+            "glossary": self.doc.short,
+            "values": [v.as_json() for v in self.values],
+            "empty_meaning": self.empty_meaning or None,
+        }
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    key: str
+    heading: str
+    rows: tuple[FieldRow, ...]
+
+    @property
+    def filled_rows(self) -> list[FieldRow]:
+        return [r for r in self.rows if not r.is_empty]
+
+    @property
+    def empty_rows(self) -> list[FieldRow]:
+        return [r for r in self.rows if r.is_empty]
+
+
+@dataclass(frozen=True)
+class NoteText:
+    number: str
+    text: str
+    release: str
+    from_other_release: bool
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    heading: str
+    url: str
+
+
+@dataclass
+class CodePage:
+    code: Code
+    groups: list[FieldGroup]
+    description: tuple[TextPart, ...]
+    cross_references: list[CodeLink]
+    mentioned: list[CodeLink]
+    referenced_by: list[CodeLink]
+    previous: CodeLink | None
+    next: CodeLink | None
+    section: Section
+    note: NoteText | None
+    contacts: list[ContactEntry]
+    current_release: Release | None = None
+    rows_by_name: dict[str, FieldRow] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        noun = "modifier" if self.code.is_modifier else "HCPCS code"
+        return f"{noun} {self.code.code}: {self.code.short_description}"
+
+    @property
+    def meta_description(self) -> str:
+        text = self.code.long_description or self.code.short_description
+        if len(text) > 155:
+            text = text[:152].rsplit(" ", 1)[0] + "…"
+        status = " Terminated." if self.code.is_terminated else ""
+        return f"{self.code.code}: {text}{status}"
+
+    @property
+    def in_current_release(self) -> bool:
+        return self.current_release is None or self.code.release_id == self.current_release.pk
+
+    @property
+    def termination_pending(self) -> bool:
+        """A termination date still ahead: the code may be reported until that day."""
+        end = self.code.termination_date
+        return end is not None and end >= date.today()
+
+    @property
+    def terminated_links(self) -> list[CodeLink]:
+        """Replacement codes to point at when the code is terminated."""
+        return self.cross_references if self.code.is_terminated else []
+
+    def rows(self) -> list[FieldRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    def as_json(self, canonical_url: str) -> dict:
+        code = self.code
+        return {
+            "code": code.code,
+            "kind": code.kind,
+            "url": canonical_url,
+            "short_description": code.short_description,
+            "long_description": code.long_description,
+            "terminated": code.is_terminated,
+            "termination_date": _iso(code.termination_date) or None,
+            "release": {
+                "name": code.release.name,
+                "effective_date": _iso(code.release.effective_date),
+                "current": self.in_current_release,
+            },
+            "fields": [row.as_json() for row in self.rows()],
+            "processing_note": (
+                {
+                    "number": self.note.number,
+                    "text": self.note.text,
+                    "release": self.note.release,
+                }
+                if self.note
+                else None
+            ),
+            "cross_references": [c.as_json() for c in self.cross_references],
+            "codes_mentioned": [c.as_json() for c in self.mentioned],
+            "referenced_by": [c.as_json() for c in self.referenced_by],
+            "previous": self.previous.as_json() if self.previous else None,
+            "next": self.next.as_json() if self.next else None,
+            "section": {"label": self.section.label, "heading": self.section.heading},
+        }
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _link(code: Code) -> CodeLink:
+    return CodeLink(
+        code=code.code,
+        url=code.get_absolute_url(),
+        short_description=code.short_description,
+        terminated=code.is_terminated,
+    )
+
+
+_LINK_COLUMNS = ("kind", "code", "short_description", "termination_date")
+
+
+def linked_parts(text: str, known: dict[str, CodeLink], own_code: str = "") -> tuple[TextPart, ...]:
+    """`text` split so that each code it names that has a page becomes a link."""
+    parts: list[TextPart] = []
+    last = 0
+    for match in CODE_IN_TEXT.finditer(text or ""):
+        target = known.get(match.group(1).upper())
+        if target is None or not target.url or target.code == own_code:
+            continue
+        if match.start() > last:
+            parts.append(TextPart(text[last : match.start()]))
+        parts.append(TextPart(match.group(1), target.url))
+        last = match.end()
+    if last < len(text or ""):
+        parts.append(TextPart(text[last:]))
+    return tuple(parts)
+
+
+def decode_value(doc: FieldDoc, raw, occurrence: int | None = None) -> ShownValue:
+    """A published value formatted for reading, with its code-table meaning if it has one."""
+    if isinstance(raw, date):
+        return ShownValue(text=raw.isoformat(), occurrence=occurrence)
+    text = str(raw)
+    if doc.table is None:
+        return ShownValue(text=text, occurrence=occurrence)
+    meaning = reference.decode(doc.table, text)
+    return ShownValue(
+        text=text,
+        meaning=meaning or NOT_IN_TABLE,
+        in_table=meaning is not None,
+        occurrence=occurrence,
+    )
+
+
+def _is_blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def field_row(
+    record: CmsRecord,
+    doc: FieldDoc,
+    known: dict[str, CodeLink] | None = None,
+    note: NoteText | None = None,
+) -> FieldRow:
+    """One row of the page: every non-blank value of the field, decoded."""
+    known = known or {}
+    columns = tuple(columns_of(doc.name))
+    unparsed = getattr(record, "unparsed", None) or {}
+    values: list[ShownValue] = []
+    for position, column in enumerate(columns, start=1):
+        raw = getattr(record, column)
+        occurrence = position if doc.repeats > 1 else None
+        if _is_blank(raw):
+            if not _is_blank(unparsed.get(column)):
+                values.append(
+                    ShownValue(
+                        text=str(unparsed[column]),
+                        meaning=UNPARSED_MEANING,
+                        in_table=False,
+                        occurrence=occurrence,
+                    )
+                )
+            continue
+        if doc.name == "kind":
+            label = Kind(raw).label
+            values.append(ShownValue(text=label, parts=(TextPart(label),)))
+        elif doc.name in ("long_description", "short_description"):
+            values.append(ShownValue(text=raw, parts=linked_parts(raw, known, record.code)))
+        elif doc.name == "cross_references":
+            target = known.get(raw.upper(), CodeLink(raw))
+            values.append(
+                ShownValue(
+                    text=raw,
+                    meaning=target.short_description or "not a Level II code in the loaded data",
+                    occurrence=occurrence,
+                    url=target.url,
+                )
+            )
+        elif doc.name == "processing_note":
+            values.append(_note_value(raw, note, record))
+        else:
+            values.append(decode_value(doc, raw, occurrence))
+    empty_meaning = reference.ASC_GROUP_BLANK_MEANING if doc.name == "asc_group" else ""
+    return FieldRow(doc=doc, columns=columns, values=tuple(values), empty_meaning=empty_meaning)
+
+
+def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownValue:
+    if note is None:
+        return ShownValue(
+            text=number,
+            meaning="The text of this note is not in any loaded release.",
+            in_table=False,
+        )
+    source = ""
+    if note.from_other_release:
+        source = (
+            f"Text from the {note.release} release; the {record.release.name} release "
+            "does not include this note."
+        )
+    return ShownValue(text=number, meaning=note.text, in_table=True, source=source)
+
+
+def field_groups(
+    record: CmsRecord, known: dict[str, CodeLink] | None = None, note: NoteText | None = None
+) -> list[FieldGroup]:
+    return [
+        FieldGroup(
+            key=key,
+            heading=heading,
+            rows=tuple(field_row(record, FIELD_DOCS[name], known, note) for name in names),
+        )
+        for key, heading, names in FIELD_GROUPS
+    ]
+
+
+def section_of(code: Code) -> Section:
+    if code.is_modifier:
+        return Section("Modifiers", "All modifiers", reverse("codes:modifier_list"))
+    letter = code.code[:1]
+    heading = next(
+        (h for first, last, h in reference.SECTIONS if first <= code.code <= last),
+        next((h for first, _, h in reference.SECTIONS if first.startswith(letter)), ""),
+    )
+    return Section(f"{letter} codes", heading, reverse("codes:list") + f"?section={letter}")
+
+
+def processing_note(code: Code) -> NoteText | None:
+    """The note's text from the code's own release, else from the newest release that has it."""
+    if not code.processing_note.strip():
+        return None
+    found = (
+        ProcessingNote.objects.filter(number=code.processing_note.strip())
+        .select_related("release")
+        .annotate(
+            own=Case(
+                When(release_id=code.release_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("own", "-release__effective_date")
+        .first()
+    )
+    if found is None:
+        return None
+    return NoteText(
+        number=found.number,
+        text=found.text,
+        release=found.release.name,
+        from_other_release=found.release_id != code.release_id,
+    )
+
+
+def code_page(code: Code, current_release: Release | None = None) -> CodePage:
+    """Everything the page shows about `code` (a Code fetched with its release)."""
+    xrefs = [x.upper() for x in code.cross_references]
+    mentioned = [
+        c
+        for c in codes_in_text(f"{code.long_description} {code.short_description}")
+        if c != code.code
+    ]
+    wanted = set(xrefs) | set(mentioned)
+    known: dict[str, CodeLink] = {}
+    if wanted:
+        for other in (
+            Code.objects.filter(code__in=wanted).only(*_LINK_COLUMNS).order_by("kind", "code")
+        ):
+            known.setdefault(other.code, _link(other))
+    refers = reduce(or_, (Q(**{c: code.code}) for c in repeated_columns("cross_references")))
+    referring = Code.objects.filter(refers).exclude(pk=code.pk).only(*_LINK_COLUMNS)
+    referenced_by = [_link(c) for c in referring.order_by("code")]
+    same_kind = Code.objects.filter(kind=code.kind).only(*_LINK_COLUMNS)
+    previous = same_kind.filter(code__lt=code.code).order_by("-code").first()
+    following = same_kind.filter(code__gt=code.code).order_by("code").first()
+    note = processing_note(code)
+    groups = field_groups(code, known, note)
+    page = CodePage(
+        code=code,
+        groups=groups,
+        description=linked_parts(code.long_description, known, code.code),
+        cross_references=[known.get(x, CodeLink(x)) for x in xrefs],
+        mentioned=[known[c] for c in mentioned if c in known],
+        referenced_by=referenced_by,
+        previous=_link(previous) if previous else None,
+        next=_link(following) if following else None,
+        section=section_of(code),
+        note=note,
+        contacts=list(ContactEntry.objects.all()),
+        current_release=current_release,
+    )
+    page.rows_by_name = {row.name: row for row in page.rows()}
+    return page
+
+
+def glossary_fields() -> list[FieldDoc]:
+    return list(FIELD_DOCS.values())
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    name: str
+    label: str
+    entries: list[tuple[str, str]]
+    fields: list[FieldDoc]
+
+    @property
+    def anchor(self) -> str:
+        return f"table-{self.name}"
+
+
+_TABLE_LABELS = {
+    "record_id": "Record identification codes",
+    "pricing_indicator": "Pricing indicator codes",
+    "multiple_pricing_indicator": "Multiple pricing indicator codes",
+    "lab_certification": "Lab certification codes",
+    "coverage": "Coverage codes",
+    "asc_group": "ASC payment group codes",
+    "opps_group": "MOG payment groups",
+    "opps_indicator": "MOG payment policy indicators",
+    "betos": "Berenson-Eggers type of service (BETOS) codes",
+    "type_of_service": "Type of service codes",
+    "action": "Action codes",
+}
+
+
+def code_tables() -> list[CodeTable]:
+    """Every CMS code table with all its values, and the fields that use it."""
+    tables = []
+    for name, entries in reference.CODE_TABLES.items():
+        rows = list(entries.items())
+        if name == "asc_group":
+            rows.append(("(blank)", reference.ASC_GROUP_BLANK_MEANING))
+        tables.append(
+            CodeTable(
+                name=name,
+                label=_TABLE_LABELS.get(name, name.replace("_", " ").capitalize()),
+                entries=rows,
+                fields=[d for d in FIELD_DOCS.values() if d.table == name],
+            )
+        )
+    return tables
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """Codes to offer when a code is not in the data: its neighbours and look-alikes."""
+
+    before: list[CodeLink]
+    after: list[CodeLink]
+    similar: list[CodeLink]
+
+    @property
+    def nearest(self) -> list[CodeLink]:
+        return [*self.before, *self.after]
+
+    @property
+    def all(self) -> list[CodeLink]:
+        return [*self.before, *self.after, *self.similar]
+
+
+def nearest_codes(kind: str, text: str, around: int = 3, similar: int = 5) -> Suggestions:
+    """Neighbouring codes in code order and codes spelt almost like `text` (typos)."""
+    if not text:
+        return Suggestions([], [], [])
+    same_kind = Code.objects.filter(kind=kind).only(*_LINK_COLUMNS)
+    before = list(same_kind.filter(code__lt=text).order_by("-code")[:around])[::-1]
+    after = list(same_kind.filter(code__gt=text).order_by("code")[:around])
+    candidates = list(Code.objects.filter(kind=kind).values_list("code", flat=True))
+    close = difflib.get_close_matches(text, candidates, n=similar, cutoff=0.6)
+    shown = {c.code for c in before + after}
+    look_alikes = [c for c in close if c not in shown]
+    found = {c.code: c for c in same_kind.filter(code__in=look_alikes)} if look_alikes else {}
+    return Suggestions(
+        before=[_link(c) for c in before],
+        after=[_link(c) for c in after],
+        similar=[_link(found[c]) for c in look_alikes if c in found],
+    )

@@ -1,0 +1,476 @@
+import json
+from datetime import date
+
+from django.template import loader
+from django.test import TestCase
+from django.urls import reverse
+from django.utils.html import escape
+
+from codes import presentation
+from codes.models import CmsRecord, ContactEntry, Release, glossary_key
+from codes.reference import FIELD_DOCS
+from tests.builders import make_code
+from tests.realdata import RealDataTestCase
+
+# Queries behind a code's JSON: the code with its release, the current release, the codes
+# it names, the codes naming it, previous, next, the note text, the contacts (the named codes
+# and the note are skipped when the record has none). The page adds the two of its history
+# section (releases, versions).
+CODE_JSON_QUERIES = 8
+CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 2
+
+
+def _tooltip(doc_name: str) -> str:
+    doc = FIELD_DOCS[doc_name]
+    return f'<span class="tip-text" role="tooltip" id="tip-{doc.name}">{escape(doc.short)}</span>'
+
+
+class CodeUrlTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("S9329", short_description="Hit chemo per diem")
+        make_code("S9330")
+        make_code("GY", long_description="Item or service statutorily excluded")
+
+    def test_lowercase_code_redirects_permanently_to_the_canonical_url(self):
+        response = self.client.get("/codes/s9329/")
+
+        self.assertRedirects(response, reverse("codes:detail", args=["S9329"]), status_code=301)
+
+    def test_untrimmed_code_redirects_permanently_to_the_canonical_url(self):
+        response = self.client.get("/codes/%20S9329%20/")
+
+        self.assertRedirects(response, reverse("codes:detail", args=["S9329"]), status_code=301)
+
+    def test_lowercase_json_url_redirects_to_the_canonical_json_url(self):
+        response = self.client.get("/codes/s9329.json")
+
+        self.assertRedirects(
+            response, reverse("codes:detail_json", args=["S9329"]), status_code=301
+        )
+
+    def test_modifier_under_codes_redirects_to_its_modifier_page(self):
+        response = self.client.get(reverse("codes:detail", args=["GY"]))
+
+        self.assertRedirects(
+            response, reverse("codes:modifier_detail", args=["GY"]), status_code=301
+        )
+
+    def test_procedure_under_modifiers_redirects_to_its_code_page(self):
+        response = self.client.get(reverse("codes:modifier_detail", args=["S9329"]))
+
+        self.assertRedirects(response, reverse("codes:detail", args=["S9329"]), status_code=301)
+
+    def test_modifier_page_shows_the_modifier(self):
+        response = self.client.get(reverse("codes:modifier_detail", args=["GY"]))
+
+        self.assertContains(response, "Item or service statutorily excluded")
+        self.assertContains(response, '<p class="code-kind">Modifier', html=False)
+
+    def test_canonical_link_title_and_description_are_per_page(self):
+        response = self.client.get(reverse("codes:detail", args=["S9329"]))
+
+        self.assertContains(
+            response,
+            '<link rel="canonical" href="http://testserver/codes/S9329/">',
+            html=True,
+        )
+        self.assertContains(response, "<title>HCPCS code S9329: Hit chemo per diem")
+        self.assertContains(response, '<meta name="description" content="S9329: Long description')
+
+
+class CodeNotFoundTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        for code in ("S9325", "S9328", "S9329", "S9330", "S9331"):
+            make_code(code)
+
+    def test_unknown_code_gives_404_that_says_so(self):
+        response = self.client.get(reverse("codes:detail", args=["S9327"]))
+
+        self.assertContains(response, "is not a procedure code in", status_code=404)
+        self.assertContains(response, '<span class="code">S9327</span>', status_code=404)
+
+    def test_unknown_code_offers_nearest_and_similar_codes(self):
+        response = self.client.get(reverse("codes:detail", args=["S9392"]))
+
+        for code in ("S9331", "S9329"):
+            self.assertContains(
+                response, f'href="{reverse("codes:detail", args=[code])}"', status_code=404
+            )
+        assert "S9329" in [c.code for c in response.context["suggestions"].all]
+
+    def test_unknown_code_offers_a_search_box(self):
+        response = self.client.get(reverse("codes:detail", args=["S9327"]))
+
+        self.assertContains(
+            response,
+            f'<form class="search-form" role="search" action="{reverse("codes:search")}"',
+            status_code=404,
+        )
+        self.assertContains(response, 'name="q" value="S9327"', status_code=404)
+
+    def test_unknown_modifier_gives_404(self):
+        response = self.client.get(reverse("codes:modifier_detail", args=["ZZ"]))
+
+        self.assertContains(response, "is not a modifier in", status_code=404)
+
+    def test_unknown_code_as_json_gives_404_with_suggestions(self):
+        response = self.client.get(reverse("codes:detail_json", args=["S9327"]))
+
+        assert response.status_code == 404
+        data = response.json()
+        assert data["error"] == "not found"
+        assert "S9328" in [s["code"] for s in data["suggestions"]]
+
+    def test_odd_input_never_errors(self):
+        for text in ("<script>", "%00", "S9329'--", "x" * 300, "ä", "..", "S 9329", "*"):
+            response = self.client.get(reverse("codes:detail", args=[text]), follow=True)
+            assert response.status_code == 404, text
+            assert b"<script>" not in response.content.split(b"<main")[1]
+
+    def test_blank_code_gives_404(self):
+        response = self.client.get("/codes/%20/")
+
+        assert response.status_code == 404
+
+
+class TerminatedCodeTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("A4467", short_description="Belt strap sleeve garment")
+        make_code(
+            "A4466",
+            termination_date=date(2016, 12, 31),
+            cross_reference_1="A4467",
+            action_code="D",
+        )
+
+    def test_terminated_code_keeps_its_page_marked_terminated_with_its_date(self):
+        response = self.client.get(reverse("codes:detail", args=["A4466"]))
+
+        self.assertContains(response, "<strong>Terminated.</strong>")
+        self.assertContains(response, '<time datetime="2016-12-31">December 31, 2016</time>')
+
+    def test_terminated_code_points_to_its_cross_reference_in_the_banner(self):
+        response = self.client.get(reverse("codes:detail", args=["A4466"]))
+        banner = response.content.decode().split('class="status-banner banner-terminated"')[1]
+        banner = banner.split("</div>")[0]
+
+        assert f'href="{reverse("codes:detail", args=["A4467"])}"' in banner
+
+    def test_replacement_lists_the_terminated_code_that_refers_to_it(self):
+        response = self.client.get(reverse("codes:detail", args=["A4467"]))
+
+        self.assertContains(response, "Codes that refer to A4467")
+        self.assertContains(response, f'href="{reverse("codes:detail", args=["A4466"])}"')
+        self.assertContains(response, "terminated</span>")
+
+    def test_termination_date_still_ahead_is_marked_as_being_terminated(self):
+        make_code("A4468", termination_date=date(2099, 12, 31))
+
+        response = self.client.get(reverse("codes:detail", args=["A4468"]))
+
+        self.assertContains(response, "<strong>Being terminated.</strong>")
+        self.assertContains(response, '<time datetime="2099-12-31">')
+
+    def test_active_code_is_not_marked_terminated(self):
+        response = self.client.get(reverse("codes:detail", args=["A4467"]))
+
+        self.assertNotContains(response, "<strong>Terminated.</strong>")
+
+
+class CodePageContentTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.code = make_code(
+            "B2000",
+            long_description="Use with b1000.",
+            pricing_indicator_1="00",
+            pricing_indicator_2="Q9",
+            coverage_code="C",
+        )
+        make_code("B1000")
+
+    def get(self):
+        return self.client.get(reverse("codes:detail", args=["B2000"]))
+
+    def test_every_model_field_appears_with_its_glossary_tooltip(self):
+        response = self.get()
+
+        for model_field in CmsRecord._meta.get_fields():
+            if model_field.name in presentation.FOLDED_FIELDS:
+                continue
+            doc_name = glossary_key(model_field.name)
+            self.assertContains(response, _tooltip(doc_name), count=1)
+            self.assertContains(response, f'aria-describedby="tip-{doc_name}"', count=1)
+            self.assertContains(response, f'href="{reverse("codes:glossary")}#{doc_name}"')
+
+    def test_unknown_value_says_it_is_not_in_the_code_table(self):
+        response = self.get()
+
+        self.assertContains(response, "Q9</span>")
+        self.assertContains(
+            response,
+            '<span class="meaning meaning-unknown">not in the CMS code table</span>',
+            html=True,
+        )
+
+    def test_blank_fields_are_listed_quietly_never_as_na(self):
+        response = self.get()
+
+        self.assertContains(response, "Blank in this record:")
+        self.assertNotContains(response, "N/A")
+
+    def test_code_in_the_description_links_to_its_page(self):
+        response = self.get()
+
+        self.assertContains(response, '<a href="/codes/B1000/">b1000</a>', html=True)
+
+    def test_contact_information_comes_from_the_contact_entries(self):
+        ContactEntry.objects.create(label="Test desk", value="desk@example.org", kind="email")
+
+        response = self.get()
+
+        self.assertContains(response, '<a href="mailto:desk@example.org">desk@example.org</a>')
+
+    def test_section_and_neighbour_links(self):
+        response = self.get()
+
+        self.assertContains(response, f'href="{reverse("codes:list")}?section=B"')
+        self.assertContains(response, 'rel="prev"')
+        self.assertNotContains(response, 'rel="next"')
+
+    def test_code_from_an_older_release_says_it_is_not_in_the_current_one(self):
+        Release.objects.create(
+            name="2031-jan", effective_date=date(2031, 1, 1), source_name="t", sha256="1" * 64
+        )
+
+        response = self.get()
+
+        self.assertContains(response, "is not listed in the current release (2031-jan)")
+
+    def test_page_has_no_inline_script_or_style_for_the_content_security_policy(self):
+        html = self.get().content.decode()
+
+        assert "style=" not in html
+        assert "<style" not in html
+        assert all(' src="' in tag for tag in html.split("<script")[1:])
+        assert '<script defer src="/static/js/tooltips.js"></script>' in html
+
+    def test_print_stylesheet_is_linked_for_print_only(self):
+        self.assertContains(
+            self.get(), '<link rel="stylesheet" href="/static/css/print.css" media="print">'
+        )
+
+    def test_history_section_is_included(self):
+        response = self.get()
+
+        self.assertTemplateUsed(response, "codes/_history.html")
+
+
+class CodePageQueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("C1000")
+        make_code("C1001", long_description="With c1000, c1002, c1003.", processing_note="0001")
+        for n in range(2, 9):
+            make_code(f"C100{n}", cross_reference_1="C1000", cross_reference_2="C1001")
+        make_code(
+            "C1010",
+            long_description="Do not use with c1002 or c1003.",
+            processing_note="0001",
+            **{f"cross_reference_{n}": f"C100{n}" for n in range(1, 6)},
+        )
+        make_code("C1011", processing_note="0001", cross_reference_1="C1000")
+
+    def test_query_count_does_not_grow_with_links_and_references(self):
+        # One cross-reference; five cross-references and two mentions; three mentions and
+        # seven codes referring back.
+        for code in ("C1011", "C1010", "C1001"):
+            with self.subTest(code=code), self.assertNumQueries(CODE_PAGE_QUERIES):
+                self.client.get(reverse("codes:detail", args=[code]))
+
+    def test_code_with_nothing_to_link_skips_the_link_and_note_queries(self):
+        with self.assertNumQueries(CODE_PAGE_QUERIES - 2):
+            self.client.get(reverse("codes:detail", args=["C1000"]))
+
+    def test_json_query_count_is_constant_too(self):
+        for code in ("C1011", "C1010", "C1001"):
+            with self.subTest(code=code), self.assertNumQueries(CODE_JSON_QUERIES):
+                self.client.get(reverse("codes:detail_json", args=[code]))
+
+
+class CodeJsonTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("B1000")
+        make_code(
+            "B2000",
+            long_description="Use with b1000.",
+            pricing_indicator_1="00",
+            type_of_service_1="9",
+            type_of_service_2="R",
+            coverage_code="I",
+            betos_code="Z2",
+            date_added=date(2002, 1, 1),
+            anesthesia_base_units=0,
+        )
+        make_code("KX", long_description="Requirements specified in the medical policy")
+
+    def test_json_has_every_field_with_decoded_values(self):
+        data = self.client.get(reverse("codes:detail_json", args=["B2000"])).json()
+        fields = {f["name"]: f for f in data["fields"]}
+
+        assert list(fields) == list(FIELD_DOCS)
+        assert fields["type_of_service_codes"]["values"] == [
+            {
+                "value": "9",
+                "meaning": "Other medical items or services",
+                "in_code_table": True,
+                "occurrence": 1,
+            },
+            {"value": "R", "meaning": "Rental of DME", "in_code_table": True, "occurrence": 2},
+        ]
+        assert fields["anesthesia_base_units"]["values"] == [{"value": "0", "meaning": None}]
+        assert data["url"] == "http://testserver/codes/B2000/"
+        assert data["codes_mentioned"][0]["code"] == "B1000"
+
+    def test_json_and_page_show_the_same_values_and_meanings(self):
+        page = self.client.get(reverse("codes:detail", args=["B2000"])).content.decode()
+        data = self.client.get(reverse("codes:detail_json", args=["B2000"])).json()
+
+        for field in data["fields"]:
+            assert f'id="tip-{field["name"]}"' in page
+            for value in field["values"]:
+                assert escape(value["value"]) in page, value
+                if value["meaning"]:
+                    assert escape(value["meaning"]) in page, value
+
+    def test_modifier_json(self):
+        response = self.client.get(reverse("codes:modifier_detail_json", args=["KX"]))
+
+        assert response["Content-Type"] == "application/json"
+        data = json.loads(response.content)
+        assert (data["code"], data["kind"]) == ("KX", "modifier")
+        assert data["url"] == "http://testserver/modifiers/KX/"
+
+
+class ErrorPageTests(TestCase):
+    def test_site_404_page_offers_search(self):
+        response = self.client.get("/no-such-page/")
+
+        self.assertContains(response, "Page not found", status_code=404)
+        self.assertContains(response, f'action="{reverse("codes:search")}"', status_code=404)
+
+    def test_500_page_renders_without_a_request_or_database(self):
+        with self.assertNumQueries(0):
+            html = loader.get_template("500.html").render()
+
+        assert "Something went wrong" in html
+        assert "American Medical Association" in html
+
+
+class S9329RealDataTests(RealDataTestCase):
+    """S9329 as the seed page shows it, from the real 2025-oct release (notes from 2019-jan)."""
+
+    releases = ("2019-jan", "2025-oct")
+
+    def setUp(self):
+        self.response = self.client.get(reverse("codes:detail", args=["S9329"]))
+        self.fields = {row.name: row for row in self.response.context["page"].rows()}
+
+    def assertValue(self, field: str, value: str, meaning: str | None = None):
+        shown = [(v.text, v.meaning) for v in self.fields[field].values]
+        assert (value, meaning or "") in shown, (field, shown)
+        self.assertContains(self.response, escape(value))
+        if meaning:
+            self.assertContains(self.response, escape(meaning))
+
+    def test_seed_page_values_appear_with_their_meanings(self):
+        self.assertValue(
+            "pricing_indicators",
+            "00",
+            "Service not separately priced by part B (e.g., services not covered, bundled, "
+            "used by part a only, etc.)",
+        )
+        self.assertValue(
+            "multiple_pricing_indicator",
+            "9",
+            "Not applicable as HCPCS not priced separately by part B (pricing indicator is 00) "
+            "or value is not established (pricing indicator is '99')",
+        )
+        self.assertValue("coverage_code", "I", "Not payable by Medicare")
+        self.assertValue("betos_code", "Z2", "Undefined codes")
+        self.assertValue("type_of_service_codes", "9", "Other medical items or services")
+        self.assertValue("anesthesia_base_units", "0")
+        self.assertValue("date_added", "2002-01-01")
+        self.assertValue("action_effective_date", "2002-01-01")
+        self.assertValue("action_code", "N", "No maintenance for this code")
+        self.assertValue("short_description", "Hit chemo per diem")
+
+    def test_processing_note_0088_shows_its_text_and_the_release_it_comes_from(self):
+        self.assertValue(
+            "processing_note",
+            "0088",
+            '"S" CODES ARE UNIQUE TEMPORARY CODES ESTABLISHED BY BCBSA AND HIAA FOR PRIVATE '
+            "PAYOR USE. THEY ARE NOT VALID NOR PAYABLE BY MEDICARE.",
+        )
+        self.assertContains(
+            self.response,
+            "Text from the 2019-jan release; the 2025-oct release does not include this note.",
+        )
+
+    def test_every_field_has_a_tooltip(self):
+        for name in FIELD_DOCS:
+            self.assertContains(self.response, _tooltip(name), count=1)
+
+    def test_description_links_to_s9330_and_s9331(self):
+        for code in ("s9330", "s9331"):
+            self.assertContains(
+                self.response, f'<a href="/codes/{code.upper()}/">{code}</a>', html=True
+            )
+
+    def test_contact_information_is_shown(self):
+        self.assertContains(self.response, "Contact information for HCPCS")
+        self.assertContains(self.response, "HCPCS@cms.hhs.gov")
+        self.assertContains(self.response, "(877) 735-1326")
+
+    def test_release_and_cpt_note_are_on_the_page(self):
+        self.assertContains(self.response, "release <strong>2025-oct</strong>")
+        self.assertContains(self.response, "American Medical Association")
+
+    def test_json_matches_the_page(self):
+        data = self.client.get(reverse("codes:detail_json", args=["S9329"])).json()
+
+        assert data["fields"] == [row.as_json() for row in self.response.context["page"].rows()]
+        assert data["processing_note"] == {
+            "number": "0088",
+            "text": self.fields["processing_note"].values[0].meaning,
+            "release": "2019-jan",
+        }
+        assert [c["code"] for c in data["codes_mentioned"]] == ["S9330", "S9331"]
+
+    def test_page_runs_a_constant_number_of_queries(self):
+        with self.assertNumQueries(CODE_PAGE_QUERIES):
+            self.client.get(reverse("codes:detail", args=["S9329"]))
+
+
+class RealModifierAndTerminatedTests(RealDataTestCase):
+    def test_modifier_pages_work(self):
+        for modifier, words in (("GY", "Statutorily excluded"), ("KX", "Documentation on file")):
+            with self.subTest(modifier=modifier):
+                response = self.client.get(reverse("codes:modifier_detail", args=[modifier]))
+                self.assertContains(response, words)
+
+    def test_real_terminated_code_is_marked_with_its_termination_date(self):
+        response = self.client.get(reverse("codes:detail", args=["C9088"]))
+
+        self.assertContains(response, "<strong>Terminated.</strong>")
+        self.assertContains(response, '<time datetime="2025-09-30">')
+
+    def test_terminated_code_with_a_cross_reference_links_its_replacement(self):
+        response = self.client.get(reverse("codes:detail", args=["A4466"]))
+
+        self.assertContains(response, "<strong>Terminated.</strong>")
+        self.assertContains(response, f'href="{reverse("codes:detail", args=["A4467"])}"')
