@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import Max
 
 RECORD_LENGTH = 320
 FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
@@ -612,16 +613,27 @@ def parse_notes(data: bytes, source: str) -> dict[str, str]:
     return {number: " ".join(parts).strip() for number, parts in notes.items()}
 
 
+def identify(path: Path, name: str | None = None) -> tuple[ReleaseFiles, str, date]:
+    """The files of the release at `path`, its name and its effective date."""
+    files = locate(path)
+    release_name, effective = parse_release_name(name) if name else release_name_for(files, path)
+    return files, release_name, effective
+
+
 def read_release(
     path: Path, name: str | None = None, progress: Progress = _no_progress
 ) -> ParsedRelease:
     """Locate and parse a whole release; raises ImportFailure on any problem."""
-    files = locate(path)
-    release_name, effective = parse_release_name(name) if name else release_name_for(files, path)
+    return read_files(*identify(path, name), progress=progress)
+
+
+def read_files(
+    files: ReleaseFiles, name: str, effective: date, progress: Progress = _no_progress
+) -> ParsedRelease:
     records = parse(files, progress)
     notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
     return ParsedRelease(
-        name=release_name,
+        name=name,
         effective_date=effective,
         source_name=files.record_name,
         sha256=files.sha256,
@@ -630,12 +642,18 @@ def read_release(
     )
 
 
-def count_units(path: Path) -> int:
-    """Roughly how many lines or rows parsing will step through (for a progress bar)."""
-    files = locate(path)
-    if files.is_workbook:
-        return 0
-    return files.record_bytes.count(b"\n") + 1
+def progress_total(files: ReleaseFiles) -> int | None:
+    """How many lines parsing steps through, for a progress bar (None: not known yet)."""
+    return None if files.is_workbook else files.record_bytes.count(b"\n") + 1
+
+
+def is_loaded(files: ReleaseFiles, name: str) -> bool:
+    """Whether exactly this file is already loaded as this release (so importing is a no-op)."""
+    from codes.models import Release
+
+    return Release.objects.filter(
+        name=name, sha256=files.sha256, source_name=files.record_name
+    ).exists()
 
 
 # Loading -------------------------------------------------------------------------------
@@ -771,36 +789,47 @@ def _load_notes(notes: dict[str, str], release) -> int:
 def refresh_current(code_ids: Iterable[int] | None = None) -> None:
     """Give codes the fields of their newest version; drop codes with no version left.
 
-    `code_ids` limits the work to the codes an import touched (None: every code).
+    `code_ids` limits the work to the codes an import touched (None: every code). Only
+    each code's newest version is read, so the cost does not grow with the number of
+    releases kept.
     """
+    from codes.models import Code
+
+    ids = list(Code.objects.values_list("pk", flat=True) if code_ids is None else code_ids)
+    for chunk in _chunks(ids, 500):
+        _refresh_chunk(chunk)
+
+
+def _refresh_chunk(code_ids: list[int]) -> None:
     from codes.models import Code, CodeVersion, Release
 
     columns = record_columns()
-    effective = dict(Release.objects.values_list("pk", "effective_date"))
-    versions = CodeVersion.objects.values_list("code_ref", "release", *columns)
-    codes = Code.objects.values_list("pk", "release", *columns)
-    if code_ids is not None:
-        ids = list(code_ids)
-        versions, codes = _in_chunks(versions, ids), _in_chunks(codes, ids)
-    newest: dict[int, tuple] = {}
-    for code_id, release_id, *values in versions:
-        held = newest.get(code_id)
-        if held is None or effective[release_id] > effective[held[0]]:
-            newest[code_id] = (release_id, *values)
-    current = {pk: tuple(rest) for pk, *rest in codes}
+    release_on = dict(Release.objects.values_list("effective_date", "pk"))
+    latest = (
+        CodeVersion.objects.filter(code_ref__in=code_ids)
+        .values("code_ref")
+        .annotate(latest=Max("release__effective_date"))
+        .values_list("code_ref", "latest")
+    )
+    wanted = {(code_id, release_on[day]) for code_id, day in latest}
+    newest = {
+        code_id: (release_id, *values)
+        for code_id, release_id, *values in CodeVersion.objects.filter(
+            code_ref__in=code_ids, release__in={release for _, release in wanted}
+        ).values_list("code_ref", "release", *columns)
+        if (code_id, release_id) in wanted
+    }
+    current = {
+        pk: tuple(rest)
+        for pk, *rest in Code.objects.filter(pk__in=code_ids).values_list("pk", "release", *columns)
+    }
     changed = [
-        (*wanted, code_id) for code_id, wanted in newest.items() if current.get(code_id) != wanted
+        (*values, code_id) for code_id, values in newest.items() if current.get(code_id) != values
     ]
     _update_many(Code, ["release_id", *columns], changed)
     orphans = [pk for pk in current if pk not in newest]
-    for chunk in _chunks(orphans, 500):
-        Code.objects.filter(pk__in=chunk).delete()
-
-
-def _in_chunks(queryset, ids: list[int]) -> Iterator[tuple]:
-    field = "code_ref__in" if queryset.model.__name__ == "CodeVersion" else "pk__in"
-    for chunk in _chunks(ids, 500):
-        yield from queryset.filter(**{field: chunk})
+    if orphans:
+        Code.objects.filter(pk__in=orphans).delete()
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

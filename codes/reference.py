@@ -516,7 +516,10 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
     FieldDoc(
         name="sequence_number",
         label="Sequence number",
-        short="Orders the lines that belong to one code; it counts up in steps of 100.",
+        short=(
+            "Orders the lines that belong to one code: 00100 in the text file, 0010 in the "
+            "workbook, shown here as published."
+        ),
         full=(
             "Positions 6–10 hold a five-digit number that rises by 100 from line to line. It "
             "groups procedure or modifier lines together and keeps the pieces of a long "

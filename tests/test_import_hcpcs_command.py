@@ -65,8 +65,18 @@ class ImportCommandTests(TestCase):
         run(path)
         before = table_state()
         out = run(path)
-        assert "0 created, 0 updated, 2 unchanged" in out
+        assert "2030-jan: HCPC2030_JAN_ANWEB.txt is already loaded; unchanged." in out
         assert table_state() == before
+
+    def test_same_records_in_another_file_compare_unchanged(self):
+        run(self.release())
+        before = table_state()
+        folder = self.tmp / "2030-jan"
+        (folder / "HCPC2030_JAN_ANWEB.txt").rename(folder / "HCPC2030_JAN_ANWEB_v2.txt")
+        out = run(folder)
+        assert "0 created, 0 updated, 2 unchanged" in out
+        assert table_state()["codes"] == before["codes"]
+        assert Release.objects.get().source_name == "HCPC2030_JAN_ANWEB_v2.txt"
 
     def test_changed_record_in_the_same_release_is_updated(self):
         run(self.release(coverage_code="C"))

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all",
             action="store_true",
-            help=f"Import every release folder under HCPCS_DATA_DIR ({settings.HCPCS_DATA_DIR}), oldest first.",
+            help="Import every release folder under HCPCS_DATA_DIR, oldest first.",
         )
         parser.add_argument(
             "--latest-if-empty",
@@ -62,20 +62,26 @@ class Command(BaseCommand):
 
     def import_one(self, source: Path, name: str | None, dry_run: bool, verbosity: int) -> None:
         try:
-            total = importer.count_units(source) or None
+            files, release_name, effective = importer.identify(source, name)
+            if not dry_run and importer.is_loaded(files, release_name):
+                self.log(
+                    verbosity, f"{release_name}: {files.record_name} is already loaded; unchanged."
+                )
+                return
             with tqdm(
-                total=total,
-                desc=f"Reading {source.name}",
-                unit=" lines",
+                total=importer.progress_total(files),
+                desc=f"Reading {files.record_name}",
+                unit=" lines" if not files.is_workbook else " rows",
                 disable=verbosity < 1 or not sys.stderr.isatty(),
                 file=sys.stderr,
             ) as bar:
-                parsed = importer.read_release(source, name, progress=bar.update)
+                parsed = importer.read_files(files, release_name, effective, progress=bar.update)
             if dry_run:
                 self.log(
                     verbosity,
                     f"{parsed.name}: {len(parsed.records)} records read "
-                    f"({parsed.procedure_count} procedure codes, {parsed.modifier_count} modifiers), "
+                    f"({parsed.procedure_count} procedure codes, "
+                    f"{parsed.modifier_count} modifiers), "
                     f"{len(parsed.notes)} processing notes. Dry run: nothing written.",
                 )
                 return

@@ -1,0 +1,659 @@
+"""How codes change from release to release, computed from their stored versions.
+
+Every release keeps its own copy of each record (`CodeVersion`), so history is a
+comparison of neighbouring releases in effective-date order, never something stored:
+importing an older release later, or removing one, changes the answer without any
+bookkeeping. Releases are compared with the one loaded just before them, so a missing
+release shows its changes in the next one loaded.
+
+* `code_history(code)`: one `HistoryEntry` per release in which the code changed, newest
+  first (two queries: the releases and the code's versions).
+* `compare_releases(release)`: what one release changed against the one before it, as
+  set operations on the two releases' versions keyed by code (two queries).
+* `release_summaries()`: counts for every release at once, aggregated by the database
+  and cached per pair of neighbouring releases, so the list stays fast with forty
+  releases (one query, three when a pair is new).
+
+Procedures and modifiers are keyed apart (`code_ref` is unique per kind and code).
+The action code and action effective date describe a change rather than the code, and
+CMS resets them every release, so they are shown beside each change but never count as
+one on their own. The sequence number is the record's place in the file, and its width
+differs between the text file (00100) and the workbook (0010), so it is not compared.
+Descriptions are compared exactly as published, so the counts are those of a plain
+comparison of the files; a change of spacing alone is flagged as such on the pages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from codes import reference
+from codes.models import REPEATED_FIELDS, CmsRecord, Code, CodeVersion, Kind, Release
+
+BOOKKEEPING = ("sequence_number", "action_code", "action_effective_date")
+IDENTITY = ("kind", "code")
+DESCRIPTIONS = ("long_description", "short_description")
+MODIFIERS = "modifiers"
+
+EVENT_LABELS = {
+    "listed": "First listed",
+    "added": "Added",
+    "reappeared": "Listed again",
+    "disappeared": "No longer listed",
+    "terminated": "Terminated",
+    "reactivated": "Termination removed",
+    "description": "Description changed",
+    "changed": "Fields changed",
+}
+
+
+@functools.cache
+def compared_columns() -> tuple[str, ...]:
+    """The record columns whose change is a change of the code."""
+    return tuple(c for c in CmsRecord.record_field_names() if c not in (*IDENTITY, *BOOKKEEPING))
+
+
+@functools.cache
+def _field_units() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(glossary key, columns) in record-layout order; repeated fields form one unit."""
+    group_of = {
+        column: group
+        for group, (prefix, count) in REPEATED_FIELDS.items()
+        for column in (f"{prefix}_{n}" for n in range(1, count + 1))
+    }
+    units: dict[str, list[str]] = {}
+    for column in compared_columns():
+        units.setdefault(group_of.get(column, column), []).append(column)
+    return tuple((key, tuple(columns)) for key, columns in units.items())
+
+
+def field_label(key: str) -> str:
+    doc = reference.FIELD_DOCS.get(key)
+    if doc is not None:
+        return doc.label
+    if key == "unparsed":
+        return "Values published outside their format"
+    return key.replace("_", " ").capitalize()
+
+
+# Diffs and shown values ---------------------------------------------------------------
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """`new` against `old` word by word: removed words in <del>, added ones in <ins>."""
+    before, after = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    parts: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            parts.append(escape(" ".join(before[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            parts.append(f"<del>{escape(' '.join(before[i1:i2]))}</del>")
+        if tag in ("insert", "replace"):
+            parts.append(f"<ins>{escape(' '.join(after[j1:j2]))}</ins>")
+    # Safe: every piece of text was escaped above; only the del/ins tags are markup.
+    return mark_safe(" ".join(parts))
+
+
+def _shown_one(key: str, value) -> str:
+    if value is None or value == "" or value == {}:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {v}" for k, v in sorted(value.items()))
+    text = str(value)
+    doc = reference.FIELD_DOCS.get(key)
+    meaning = reference.decode(doc.table, text) if doc is not None and doc.table else None
+    return f"{text} ({meaning})" if meaning else text
+
+
+def shown_value(key: str, values: tuple) -> str:
+    """A field's value as text; a repeated field lists its occurrences, blanks as '-'."""
+    if len(values) == 1:
+        return _shown_one(key, values[0])
+    shown = [_shown_one(key, v) for v in values]
+    while shown and not shown[-1]:
+        shown.pop()
+    return ", ".join(s or "-" for s in shown)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    key: str
+    label: str
+    old: str
+    new: str
+    diff: SafeString | None = None
+
+    @property
+    def spacing_only(self) -> bool:
+        """True when only the spaces between the words changed (a doubled space, say)."""
+        return self.old != self.new and self.old.split() == self.new.split()
+
+    def as_json(self) -> dict:
+        return {"field": self.key, "label": self.label, "old": self.old, "new": self.new}
+
+
+def field_changes(old: dict, new: dict) -> list[FieldChange]:
+    """Every field that differs between two records' values, in record-layout order."""
+    changes = []
+    for key, columns in _field_units():
+        before = tuple(old[c] for c in columns)
+        after = tuple(new[c] for c in columns)
+        if before == after:
+            continue
+        diff = word_diff(before[0], after[0]) if key in DESCRIPTIONS else None
+        changes.append(
+            FieldChange(
+                key, field_label(key), shown_value(key, before), shown_value(key, after), diff
+            )
+        )
+    return changes
+
+
+# A code's history -----------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    release: Release
+    events: list[str]
+    version: CodeVersion | None = None
+    previous: CodeVersion | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return [EVENT_LABELS[e] for e in self.events]
+
+    @property
+    def badges(self) -> list[tuple[str, str]]:
+        return [(e, EVENT_LABELS[e]) for e in self.events]
+
+    @property
+    def action_code(self) -> str:
+        return self.version.action_code if self.version else ""
+
+    @property
+    def action_meaning(self) -> str | None:
+        return self.version.action_meaning if self.version else None
+
+    @property
+    def action_effective_date(self) -> date | None:
+        return self.version.action_effective_date if self.version else None
+
+    def as_json(self) -> dict:
+        return {
+            "release": self.release.name,
+            "events": self.events,
+            "action_code": self.action_code,
+            "action_effective_date": _iso(self.action_effective_date),
+            "changes": [c.as_json() for c in self.changes],
+        }
+
+
+@dataclass
+class CodeHistory:
+    code: Code
+    entries: list[HistoryEntry]
+    releases: list[Release]
+    last_seen: Release | None
+
+    @property
+    def current_release(self) -> Release | None:
+        return self.releases[-1] if self.releases else None
+
+    @property
+    def in_current_release(self) -> bool:
+        return self.last_seen is not None and self.last_seen == self.current_release
+
+    def as_json(self) -> list[dict]:
+        return [e.as_json() for e in self.entries]
+
+
+def _values(version: CodeVersion) -> dict:
+    return {c: getattr(version, c) for c in compared_columns()}
+
+
+def code_history(code: Code) -> CodeHistory:
+    """The releases in which `code` changed, newest first (two queries)."""
+    releases = list(Release.objects.order_by("effective_date"))
+    versions = {v.release_id: v for v in CodeVersion.objects.filter(code_ref=code).order_by()}
+    entries: list[HistoryEntry] = []
+    previous: CodeVersion | None = None
+    last: CodeVersion | None = None
+    last_seen: Release | None = None
+    for position, release in enumerate(releases):
+        version = versions.get(release.pk)
+        if version is None:
+            if previous is not None:
+                entries.append(HistoryEntry(release, ["disappeared"], previous=previous))
+            previous = None
+            continue
+        version.release = release  # the template names it; no query per row
+        if last is None:
+            events = ["listed" if position == 0 else "added"]
+            changes = []
+            if version.termination_date:
+                events.append("terminated")
+        else:
+            changes = field_changes(_values(last), _values(version))
+            events = [] if previous is not None else ["reappeared"]
+            events += _change_events(last, version, changes)
+        if events:
+            entries.append(HistoryEntry(release, events, version, last, changes))
+        previous = last = version
+        last_seen = release
+    entries.reverse()
+    return CodeHistory(code, entries, releases, last_seen)
+
+
+def _change_events(old, new, changes: list[FieldChange]) -> list[str]:
+    events = []
+    if new.termination_date and not old.termination_date:
+        events.append("terminated")
+    elif old.termination_date and not new.termination_date:
+        events.append("reactivated")
+    keys = {c.key for c in changes}
+    if keys & set(DESCRIPTIONS):
+        events.append("description")
+    # A termination date set or removed is its own event; moving it to another date is not.
+    moved_termination = "termination_date" in keys and old.termination_date and new.termination_date
+    if keys - {*DESCRIPTIONS, "termination_date"} or moved_termination:
+        events.append("changed")
+    return events
+
+
+# Comparing two releases ------------------------------------------------------------------
+
+
+def section_of(kind: str, code: str) -> str:
+    """The section filter value of a code: its letter, or `modifiers`."""
+    return MODIFIERS if kind == Kind.MODIFIER else code[:1]
+
+
+def code_url(kind: str, code: str) -> str:
+    name = "codes:modifier_detail" if kind == Kind.MODIFIER else "codes:detail"
+    return reverse(name, args=[code])
+
+
+def _url_maker() -> dict[str, tuple[str, str]]:
+    """Each kind's page address around a placeholder: one reverse() per page, not per code
+    (a release can list thousands of codes, and reverse() dominated rendering them)."""
+    placeholder = "__code__"
+    return {kind: (code_url(kind, placeholder), placeholder) for kind in Kind.values}
+
+
+@dataclass
+class ListedCode:
+    """One code in one list of a release's changes."""
+
+    kind: str
+    code: str
+    short_description: str
+    action_code: str
+    termination_date: date | None = None
+    cross_references: tuple[str, ...] = ()
+    change: FieldChange | None = None
+    url: str = ""
+    cross_reference_links: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def section(self) -> str:
+        return section_of(self.kind, self.code)
+
+    @property
+    def is_modifier(self) -> bool:
+        return self.kind == Kind.MODIFIER
+
+    def as_json(self) -> dict:
+        data = {
+            "kind": self.kind,
+            "code": self.code,
+            "short_description": self.short_description,
+            "action_code": self.action_code,
+        }
+        if self.termination_date:
+            data["termination_date"] = self.termination_date.isoformat()
+            data["cross_references"] = list(self.cross_references)
+        if self.change:
+            data |= {"old": self.change.old, "new": self.change.new}
+        return data
+
+
+@dataclass
+class FieldChanges:
+    key: str
+    label: str
+    codes: list[ListedCode]
+
+    @property
+    def count(self) -> int:
+        return len(self.codes)
+
+
+CSV_COLUMNS = [
+    "change",
+    "kind",
+    "code",
+    "short_description",
+    "action_code",
+    "field",
+    "old",
+    "new",
+    "termination_date",
+    "cross_references",
+]
+
+
+@dataclass
+class ReleaseChanges:
+    release: Release
+    previous: Release | None
+    added: list[ListedCode] = field(default_factory=list)
+    terminated: list[ListedCode] = field(default_factory=list)
+    disappeared: list[ListedCode] = field(default_factory=list)
+    reactivated: list[ListedCode] = field(default_factory=list)
+    changed: list[ListedCode] = field(default_factory=list)
+    by_field: list[FieldChanges] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+
+    LISTS = ("added", "terminated", "disappeared", "reactivated", "changed")
+    csv_columns = CSV_COLUMNS
+
+    def filtered(self, section: str | None) -> ReleaseChanges:
+        """The same changes limited to one section letter (or `modifiers`)."""
+        if not section:
+            return self
+
+        def keep(codes: list[ListedCode]) -> list[ListedCode]:
+            return [c for c in codes if c.section == section]
+
+        by_field = [FieldChanges(f.key, f.label, keep(f.codes)) for f in self.by_field]
+        return ReleaseChanges(
+            self.release,
+            self.previous,
+            *(keep(getattr(self, name)) for name in self.LISTS),
+            by_field=[f for f in by_field if f.codes],
+            sections=self.sections,
+        )
+
+    @property
+    def terminated_when_added(self) -> int:
+        """Newly terminated codes that were not listed before (added already terminated)."""
+        added = {(c.kind, c.code) for c in self.added}
+        return sum((c.kind, c.code) in added for c in self.terminated)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.LISTS}
+
+    def as_json(self) -> dict:
+        return {
+            "release": self.release.name,
+            "previous_release": self.previous.name if self.previous else None,
+            **{name: [c.as_json() for c in getattr(self, name)] for name in self.LISTS[:-1]},
+            "changed": {f.key: [c.as_json() for c in f.codes] for f in self.by_field},
+        }
+
+    def rows(self) -> list[dict]:
+        """One flat row per listed code (and per changed field), for CSV."""
+        rows = []
+        for name in self.LISTS[:-1]:
+            for c in getattr(self, name):
+                rows.append(_flat_row(name, c))
+        for f in self.by_field:
+            for c in f.codes:
+                rows.append(_flat_row("changed", c, f))
+        return rows
+
+
+def _flat_row(change: str, c: ListedCode, f: FieldChanges | None = None) -> dict:
+    return {
+        "change": change,
+        "kind": c.kind,
+        "code": c.code,
+        "short_description": c.short_description,
+        "action_code": c.action_code,
+        "field": f.label if f else "",
+        "old": c.change.old if c.change else "",
+        "new": c.change.new if c.change else "",
+        "termination_date": _iso(c.termination_date),
+        "cross_references": " ".join(c.cross_references),
+    }
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def previous_release(release: Release, releases: list[Release]) -> Release | None:
+    earlier = [r for r in releases if r.effective_date < release.effective_date]
+    return earlier[-1] if earlier else None
+
+
+def compare_releases(release: Release) -> ReleaseChanges:
+    """What `release` changed against the release loaded before it (two queries)."""
+    releases = list(Release.objects.order_by("effective_date"))
+    previous = previous_release(release, releases)
+    wanted = [release.pk] if previous is None else [release.pk, previous.pk]
+    columns = CmsRecord.record_field_names()
+    new: dict[int, dict] = {}
+    old: dict[int, dict] = {}
+    for row in (
+        CodeVersion.objects.filter(release__in=wanted)
+        .order_by()
+        .values("release", "code_ref", *columns)
+    ):
+        (new if row["release"] == release.pk else old)[row["code_ref"]] = row
+    changes = ReleaseChanges(release, previous)
+    changes.sections = sorted(
+        {section_of(v["kind"], v["code"]) for v in [*new.values(), *old.values()]},
+        key=lambda s: (s == MODIFIERS, s),
+    )
+    if previous is None:
+        return changes
+    compared = compared_columns()
+    urls = _url_maker()
+    by_field: dict[str, FieldChanges] = {}
+    for code_ref in sorted(new.keys() | old.keys(), key=lambda k: _sort_key(new.get(k) or old[k])):
+        after, before = new.get(code_ref), old.get(code_ref)
+        if after is None:
+            changes.disappeared.append(_listed(before, urls))
+            continue
+        if before is None:
+            changes.added.append(_listed(after, urls))
+            if after["termination_date"]:
+                changes.terminated.append(_listed(after, urls))
+            continue
+        if after["termination_date"] and not before["termination_date"]:
+            changes.terminated.append(_listed(after, urls))
+        elif before["termination_date"] and not after["termination_date"]:
+            changes.reactivated.append(_listed(after, urls))
+        if all(after[c] == before[c] for c in compared):
+            continue
+        changes.changed.append(_listed(after, urls))
+        for change in field_changes(before, after):
+            group = by_field.setdefault(change.key, FieldChanges(change.key, change.label, []))
+            group.codes.append(_listed(after, urls, change))
+    order = [key for key, _ in _field_units()]
+    changes.by_field = sorted(by_field.values(), key=lambda f: order.index(f.key))
+    return changes
+
+
+def _sort_key(values: dict) -> tuple:
+    return (values["kind"] != Kind.PROCEDURE, values["code"])
+
+
+def _listed(values: dict, urls: dict, change: FieldChange | None = None) -> ListedCode:
+    refs = tuple(v for v in (values[f"cross_reference_{n}"] for n in range(1, 6)) if v)
+    template, placeholder = urls[values["kind"]]
+    ref_template, _ = urls[Kind.PROCEDURE]
+    return ListedCode(
+        kind=values["kind"],
+        code=values["code"],
+        short_description=values["short_description"],
+        action_code=values["action_code"],
+        termination_date=values["termination_date"],
+        cross_references=refs,
+        change=change,
+        url=template.replace(placeholder, values["code"]),
+        cross_reference_links=tuple((r, ref_template.replace(placeholder, r)) for r in refs),
+    )
+
+
+# Every release at once --------------------------------------------------------------------
+
+
+@dataclass
+class ReleaseSummary:
+    release: Release
+    previous: Release | None
+    added: int = 0
+    terminated: int = 0
+    disappeared: int = 0
+    changed: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "release": self.release.name,
+            "effective_date": self.release.effective_date.isoformat(),
+            "procedure_codes": self.release.procedure_count,
+            "modifiers": self.release.modifier_count,
+            "previous_release": self.previous.name if self.previous else None,
+            "added": self.added if self.previous else None,
+            "terminated": self.terminated if self.previous else None,
+            "disappeared": self.disappeared if self.previous else None,
+            "changed": self.changed if self.previous else None,
+        }
+
+
+def release_summaries() -> list[ReleaseSummary]:
+    """Every release with its change counts against the one before, newest first.
+
+    The counts are the lengths of `compare_releases` lists. The database computes them
+    (one pass over the versions instead of Python loading every release), and each pair
+    of neighbouring releases is cached under the identity of both releases: a pair's
+    counts change only when one of them is re-imported or their neighbourhood changes,
+    so after an import only the new pairs are counted. One query when every pair is
+    cached, three otherwise.
+    """
+    releases = list(Release.objects.order_by("effective_date"))
+    summaries = [ReleaseSummary(r, releases[i - 1] if i else None) for i, r in enumerate(releases)]
+    keys = {s.release.pk: _pair_key(s.release, s.previous) for s in summaries if s.previous}
+    counts = cache.get_many(keys.values())
+    missing = [pk for pk, key in keys.items() if key not in counts]
+    if missing:
+        computed = _count_changes(missing)
+        fresh = {keys[pk]: computed.get(pk, (0, 0, 0, 0)) for pk in missing}
+        cache.set_many(fresh, timeout=None)
+        counts |= fresh
+    for s in summaries:
+        if s.previous:
+            s.added, s.terminated, s.disappeared, s.changed = counts[keys[s.release.pk]]
+    return list(reversed(summaries))
+
+
+def _pair_key(release: Release, previous: Release) -> str:
+    identity = "|".join(
+        f"{r.pk}:{r.name}:{r.sha256}:{r.imported_at.isoformat()}" for r in (release, previous)
+    )
+    return "hcpcs-release-pair:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """(added, terminated, disappeared, changed) of these releases against their previous."""
+    found: dict[int, list[int]] = {pk: [0, 0, 0, 0] for pk in release_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(*_counts_sql(release_ids))
+        for release_id, added, terminated, changed in cursor.fetchall():
+            found[release_id][0:2] = [added or 0, terminated or 0]
+            found[release_id][3] = changed or 0
+        cursor.execute(*_disappeared_sql(release_ids))
+        for release_id, disappeared in cursor.fetchall():
+            found[release_id][2] = disappeared
+    return {pk: tuple(values) for pk, values in found.items()}
+
+
+def _neighbours_cte() -> str:
+    return (
+        f"WITH neighbours AS (SELECT id, LAG(id) OVER (ORDER BY effective_date) AS previous_id "
+        f"FROM {Release._meta.db_table})"
+    )
+
+
+def _counts_sql(release_ids: list[int]) -> tuple[str, list]:
+    # Null-safe inequality: nullable columns (dates, units) must count NULL -> value.
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    table = CodeVersion._meta.db_table
+    q = connection.ops.quote_name
+    changed = " OR ".join(f"n.{q(c)} {differs} p.{q(c)}" for c in compared_columns())
+    marks = ", ".join(["%s"] * len(release_ids))
+    sql = f"""
+        {_neighbours_cte()}
+        SELECT r.id,
+          SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END),
+          SUM(CASE WHEN n.termination_date IS NOT NULL
+                    AND (p.id IS NULL OR p.termination_date IS NULL) THEN 1 ELSE 0 END),
+          SUM(CASE WHEN p.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END)
+        FROM neighbours r
+        JOIN {table} n ON n.release_id = r.id
+        LEFT JOIN {table} p ON p.release_id = r.previous_id AND p.code_ref_id = n.code_ref_id
+        WHERE r.previous_id IS NOT NULL AND r.id IN ({marks})
+        GROUP BY r.id
+    """
+    return sql, list(release_ids)
+
+
+def _disappeared_sql(release_ids: list[int]) -> tuple[str, list]:
+    table = CodeVersion._meta.db_table
+    marks = ", ".join(["%s"] * len(release_ids))
+    sql = f"""
+        {_neighbours_cte()}
+        SELECT r.id, COUNT(p.id)
+        FROM neighbours r
+        JOIN {table} p ON p.release_id = r.previous_id
+        WHERE r.id IN ({marks}) AND NOT EXISTS (
+          SELECT 1 FROM {table} n WHERE n.release_id = r.id AND n.code_ref_id = p.code_ref_id
+        )
+        GROUP BY r.id
+    """
+    return sql, list(release_ids)
+
+
+SUMMARY_COLUMNS = [
+    "release",
+    "effective_date",
+    "procedure_codes",
+    "modifiers",
+    "previous_release",
+    "added",
+    "terminated",
+    "disappeared",
+    "changed",
+]
+
+
+@dataclass
+class ReleaseList:
+    """The release summaries with the export shape the release pages share."""
+
+    summaries: list[ReleaseSummary]
+    csv_columns = SUMMARY_COLUMNS
+
+    def as_json(self) -> list[dict]:
+        return [s.as_json() for s in self.summaries]
+
+    def rows(self) -> list[dict]:
+        return self.as_json()

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from codes import importer
+from codes.models import Release
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete one imported release (for example 2019-jan): its versions of every code go, "
+        "and every code is put back as if the release had never been loaded."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="Release name, as listed on /releases/.")
+
+    def handle(self, *args, name, verbosity, **options):
+        if not Release.objects.filter(name=name).exists():
+            known = ", ".join(
+                Release.objects.order_by("effective_date").values_list("name", flat=True)
+            )
+            raise CommandError(f"No release named {name!r} is loaded (loaded: {known or 'none'}).")
+        removed = importer.remove_release(name)
+        if verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(f"{name}: removed, with its versions of {removed} codes.")
+            )
