@@ -1,90 +1,531 @@
 """Full-text search over codes: one interface, two engines.
 
 `search(queryset, text)` is the only entry point; `CodeQuerySet.search()` calls it. It
-returns an ordinary, chainable queryset annotated with `rank` and ordered best first,
-whatever the database:
+returns an ordinary, chainable queryset annotated with `rank` (higher is better, on
+every database) and ordered best first, so browse filters, pagination and exports
+chain onto it unchanged.
 
-* SQLite: an external-content FTS5 table, `codes_code_fts`, over code, short and long
-  description (porter stemming). The importer rebuilds it after every change, since
-  the data changes only through the importer.
-* PostgreSQL: a weighted `SearchVector` (code A, short description B, long
-  description C) matched with `websearch` queries.
+How a query is read (`parse_query`), the same for both engines:
 
-User text never reaches an engine's query syntax raw: every term is quoted.
+* Only letters and digits reach an engine. Every word becomes a quoted term (FTS5) or a
+  bare lexeme (PostgreSQL `to_tsquery`), so quotes, `*`, `NEAR`, `AND`/`OR`, brackets,
+  `-`, NUL bytes and emoji are plain separators, never syntax. Long input is cut to its
+  first few words, and words like "of" are dropped.
+* Each word is a *term* with alternatives: the word (a whole word of the data also as a
+  prefix, a word the data only begins, like "e060" or "insul", as a prefix alone),
+  coders' everyday names for what the CMS text spells otherwise (`SYNONYMS`: "flu" ->
+  influenza), and, for a word the data never uses, its closest words (`Vocabulary`:
+  "wheelchiar" -> wheelchair).
+* Terms are OR-ed. A code's rank is first the number of terms it matches, then the
+  engine's relevance score, less a penalty for terminated and "not otherwise
+  classified" codes, plus a little for long-established codes. Every word counts, but
+  one word the data spells differently ("depo medroxyprogesterone") does not hide the
+  code that matches the rest.
+
+The engines:
+
+* SQLite: an external-content FTS5 table, `codes_code_fts` (migration 0002), over code,
+  short and long description (porter stemming), joined to the codes and scored with
+  bm25 weighting the code and the short description above the long description. The
+  importer rebuilds it after every change (`rebuild_index`), since the data changes
+  only through the importer.
+* PostgreSQL: a stored, GIN-indexed `tsvector` column (migration 0004; code A, short
+  description B, long description C), matched with `to_tsquery` lexemes, scored with
+  `ts_rank`, each term's inverse document frequency (which bm25 has and ts_rank lacks),
+  and pg_trgm similarity between the query and the short description.
+
+bench/search_relevance.py measures relevance and speed of both on a real release.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import math
 import re
+import threading
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
 
 FTS_TABLE = "codes_code_fts"
-TERM = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 40
+# Shorter words match only whole: a one- or two-letter prefix matches thousands of words.
+MIN_PREFIX = 3
+# Words shorter than this are too short to tell a typo from another word.
+MIN_CORRECTED = 4
+# bm25 column weights: code, short description, long description.
+BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# A matched term outweighs any relevance score (bm25 stays far below this).
+TERM_WEIGHT = 1000
+# Scores this close are a tie, left to code order: the lower code of a family is usually
+# the general item ("E0163 commode chair") and the next ones its variants.
+SCORE_STEP = 0.5
+# Long-established codes are the everyday ones; newer codes of the same words are
+# usually narrower variants. A tenth of a point per year the code was added before 2030.
+AGE_WEIGHT = 1.0
+TERMINATED_PENALTY = 200
+UNSPECIFIED_PENALTY = 5
+
+STOP_WORDS = frozenset(
+    ["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
+)
+
+# Names coders use for things the CMS descriptions spell out differently.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "flu": ("influenza",),
+    "botox": ("onabotulinumtoxina",),
+    "toradol": ("ketorolac",),
+    "provera": ("medroxyprogesterone",),
+    "b12": ("b 12", "cyanocobalamin"),
+    "vac": ("negative pressure",),
+    "bp": ("blood pressure",),
+    "o2": ("oxygen",),
+    "wc": ("wheelchair",),
+    "cgm": ("continuous glucose monitor",),
+    "epo": ("epoetin",),
+    "iv": ("intravenous",),
+    "im": ("intramuscular",),
+    "subq": ("subcutaneous",),
+    "sq": ("subcutaneous",),
+    "ekg": ("electrocardiogram",),
+    "ecg": ("electrocardiogram",),
+    "dme": ("durable medical equipment",),
+    "snf": ("skilled nursing facility",),
+    "covid": ("covid", "coronavirus", "sars"),
+    "shot": ("administration", "injection"),
+}
 
 
-def terms(text: str) -> list[str]:
-    """The words of a query, lowercased; punctuation and operators are dropped."""
-    return [t.lower() for t in TERM.findall(text or "")][:32]
+def words_of(text: str) -> list[str]:
+    """The words of a query, lowercased; punctuation, operators and symbols are dropped."""
+    text = (text or "")[: MAX_WORDS * (MAX_WORD_LENGTH + 1) * 4]
+    return [w.lower()[:MAX_WORD_LENGTH] for w in WORD.findall(text)][:MAX_WORDS]
 
 
-def fts5_query(words: list[str]) -> str:
-    """An FTS5 MATCH string that treats every word as a quoted prefix term."""
-    return " ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
+@dataclass(frozen=True)
+class Term:
+    """One query word and what is searched for it."""
+
+    word: str
+    alternatives: tuple[str, ...]
+    corrections: tuple[str, ...] = ()
+    # The word is no whole word of the data, only the start of some ("e060", "insul").
+    prefix: bool = False
+    # Inverse document frequency of the term (0 when no vocabulary was needed to read it).
+    rarity: float = 0.0
+    # No code uses the word, nor any word close to it.
+    missing: bool = False
+
+    @property
+    def words(self) -> set[str]:
+        return {w for alternative in self.alternatives for w in alternative.split()}
 
 
-def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    words = terms(text)
-    if not words:
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    @property
+    def corrected(self) -> bool:
+        return any(t.corrections for t in self.terms)
+
+    @property
+    def unknown_words(self) -> list[str]:
+        return [t.word for t in self.terms if t.corrections]
+
+    @property
+    def missing_words(self) -> list[str]:
+        return [t.word for t in self.terms if t.missing]
+
+    @property
+    def corrected_text(self) -> str:
+        """The query as searched, with each unknown word replaced by its best correction."""
+        return " ".join(t.corrections[0] if t.corrections else t.word for t in self.terms)
+
+    @property
+    def highlight_words(self) -> set[str]:
+        return {w for t in self.terms for w in t.words}
+
+    @cached_property
+    def highlight_pattern(self) -> re.Pattern | None:
+        """Words starting with a query word's stem; short words only whole."""
+        stems = sorted({_stem(w) for w in self.highlight_words}, key=len, reverse=True)
+        if not stems:
+            return None
+        alternatives = [
+            re.escape(s) + (r"[^\W_]*" if len(s) >= MIN_PREFIX else r"(?![^\W_])") for s in stems
+        ]
+        return re.compile(r"(?<![^\W_])(" + "|".join(alternatives) + ")", re.IGNORECASE)
+
+
+def parse_query(text: str | ParsedQuery, using: str | None = None) -> ParsedQuery:
+    if isinstance(text, ParsedQuery):
+        return text
+    words = list(dict.fromkeys(words_of(text)))
+    # Words like "of" and "with" match most codes and tell nothing, unless they are all
+    # there is.
+    words = [w for w in words if w not in STOP_WORDS] or words
+    vocabulary = None
+    found = []
+    for word in words:
+        alternatives = [word]
+        corrections: tuple[str, ...] = ()
+        prefix = False
+        if any(ch.isdigit() for ch in word) and word not in SYNONYMS:
+            # Codes and numbers are never typos, and need no vocabulary (nor its query):
+            # "e07" is the start of codes.
+            prefix = len(word) >= MIN_PREFIX
+        elif word not in SYNONYMS:
+            vocabulary = vocabulary or Vocabulary.current(using)
+            if word not in vocabulary.counts:
+                if vocabulary.knows(word):
+                    prefix = len(word) >= MIN_PREFIX
+                else:
+                    corrections = vocabulary.corrections(word)
+                    alternatives = list(corrections) or alternatives
+        alternatives += SYNONYMS.get(word, ())
+        missing = vocabulary is not None and not (
+            corrections or prefix or word in vocabulary.counts
+        )
+        term = Term(word, tuple(dict.fromkeys(alternatives)), corrections, prefix, missing=missing)
+        if vocabulary is not None:
+            term = dataclasses.replace(term, rarity=vocabulary.rarity(term))
+        found.append(term)
+    return ParsedQuery(text=" ".join(words), terms=tuple(found))
+
+
+def search(queryset: models.QuerySet, text: str | ParsedQuery) -> models.QuerySet:
+    """Codes matching `text`, annotated `rank` (higher is better) and ordered best first."""
+    parsed = parse_query(text, queryset.db)
+    if not parsed:
         return queryset.none()
-    if queryset.db and _vendor(queryset) == "postgresql":
-        return _search_postgresql(queryset, words)
-    return _search_sqlite(queryset, words)
+    if connections[queryset.db].vendor == "postgresql":
+        return _search_postgresql(queryset, parsed)
+    return _search_sqlite(queryset, parsed)
 
 
-def _vendor(queryset: models.QuerySet) -> str:
-    from django.db import connections
-
-    return connections[queryset.db].vendor
+# SQLite -----------------------------------------------------------------------------------
 
 
-def _search_sqlite(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    match = fts5_query(words)
+def fts5_term(term: Term) -> str:
+    alternatives = []
+    for alternative in term.alternatives:
+        quoted = '"{}"'.format(alternative.replace('"', '""'))
+        if alternative != term.word or " " in alternative or len(alternative) < MIN_PREFIX:
+            alternatives.append(quoted)
+        elif term.prefix:
+            alternatives.append(quoted + "*")
+        else:
+            # The word and words it begins: a code with the word itself scores twice.
+            alternatives.append(f"{quoted} OR {quoted}*")
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def fts5_query(parsed: ParsedQuery) -> str:
+    """An FTS5 MATCH string that matches any term; user text only ever appears quoted."""
+    return " OR ".join(fts5_term(t) for t in parsed.terms)
+
+
+def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
     table = queryset.model._meta.db_table
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    matched_terms = " + ".join(
+        f"({table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s))"
+        for _ in parsed.terms
+    )
+    # A join, not a correlated subquery: FTS5 then scores each match once, in one scan,
+    # instead of re-running the query (and its prefix expansions) for every row.
+    return queryset.extra(
+        select={
+            "rank": f"{TERM_WEIGHT} * ({matched_terms}) "
+            f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
+            f"- {_penalties(table)} + {AGE_WEIGHT} * "
+            f"(2030 - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), 2030)) / 10.0"
+        },
+        select_params=[fts5_term(t) for t in parsed.terms],
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+        params=[fts5_query(parsed)],
+    ).order_by("-rank", "code")
+
+
+def _penalties(table: str) -> str:
+    """SQL for what makes a code a worse answer than its score says (same on both engines).
+
+    A terminated code can no longer be billed, and a "not otherwise classified/specified"
+    code is the last resort once no specific code fits.
+    """
     return (
-        queryset.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
-        )
-        .annotate(
-            rank=RawSQL(
-                f"SELECT bm25({FTS_TABLE}, 10.0, 5.0, 1.0) FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id",
-                [match],
+        f"(CASE WHEN {table}.termination_date IS NOT NULL THEN {TERMINATED_PENALTY} ELSE 0 END"
+        f" + CASE WHEN {table}.long_description LIKE '%%not otherwise%%' "
+        f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END)"
+    )
+
+
+# PostgreSQL -------------------------------------------------------------------------------
+
+# PostgreSQL keeps each code's weighted tsvector in a generated column (migration 0004):
+# ranking reads it instead of rebuilding the vector for every matching row.
+PG_VECTOR_COLUMN = "search_vector"
+# ts_rank weights for D, C, B, A: long description C, short description B, code A; the
+# same proportions as the bm25 column weights on SQLite.
+PG_RANK_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+# Divide the rank by the document length, as bm25 does.
+PG_RANK_NORMALIZATION = 2
+PG_SIMILARITY_WEIGHT = 5
+PG_IDF_WEIGHT = 2
+PG_VECTOR_EXPRESSION = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(code, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(short_description, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(long_description, '')), 'C')"
+)
+
+
+def tsquery_term(term: Term) -> str:
+    """A `to_tsquery` string for one term; words are letters and digits only."""
+    alternatives = []
+    for alternative in term.alternatives:
+        words = alternative.split()
+        if len(words) > 1:
+            alternatives.append("(" + " <-> ".join(words) + ")")
+        else:
+            alternatives.append(
+                alternative + (":*" if term.prefix and alternative == term.word else "")
             )
-        )
-        .order_by("rank", "code")
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def _search_postgresql(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
+    table = queryset.model._meta.db_table
+    vector = f"{table}.{PG_VECTOR_COLUMN}"
+    full = " | ".join(tsquery_term(t) for t in parsed.terms)
+    # ts_rank knows nothing of how rare a word is; bm25 does. A matched term is worth
+    # TERM_WEIGHT plus its inverse document frequency from the vocabulary, and each term
+    # is one GIN index lookup, hashed once, not a test per row.
+    matched_terms = " + ".join(
+        f"({table}.id IN (SELECT s.id FROM {table} s "
+        f"WHERE s.{PG_VECTOR_COLUMN} @@ to_tsquery('english', %s)))::int * %s"
+        for _ in parsed.terms
     )
-
-
-def _search_postgresql(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    vector = (
-        SearchVector("code", weight="A")
-        + SearchVector("short_description", weight="B")
-        + SearchVector("long_description", weight="C")
+    rank = (
+        f"({matched_terms}) "
+        f"+ {SCORE_STEP} * round((100 * ts_rank('{PG_RANK_WEIGHTS}', {vector}, "
+        f"to_tsquery('english', %s), {PG_RANK_NORMALIZATION}) "
+        f"+ {PG_SIMILARITY_WEIGHT} * similarity({table}.short_description, %s))::numeric "
+        f"/ {SCORE_STEP}) "
+        f"- {_penalties(table)} + {AGE_WEIGHT} * "
+        f"(2030 - coalesce(extract(year from {table}.date_added), 2030)) / 10.0"
     )
-    query = SearchQuery(" ".join(words), search_type="websearch", config="english")
+    params = [
+        *(
+            p
+            for t in parsed.terms
+            for p in (tsquery_term(t), TERM_WEIGHT + PG_IDF_WEIGHT * t.rarity)
+        ),
+        full,
+        parsed.corrected_text,
+    ]
     return (
-        queryset.annotate(rank=SearchRank(vector, query))
-        .filter(models.Q(rank__gt=0) | models.Q(code__istartswith=words[0]))
+        queryset.extra(where=[f"{vector} @@ to_tsquery('english', %s)"], params=[full])
+        .annotate(rank=RawSQL(rank, params, output_field=models.FloatField()))
         .order_by("-rank", "code")
     )
 
 
+# Vocabulary and typo correction --------------------------------------------------------
+
+_generation = 0
+
+
+class Vocabulary:
+    """Every word of the loaded codes, for telling typos from words and correcting them.
+
+    Built once per process from the codes table and rebuilt when the data changes: a
+    cheap signature query (row count, newest ids) notices imports run by other processes,
+    and `rebuild_index()` bumps a counter for changes made in this one.
+    """
+
+    _cache: dict[str, tuple[tuple, Vocabulary]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, counts: Counter, documents: int = 0):
+        # word -> number of codes using it (document frequency)
+        self.counts = counts
+        self.documents = documents
+        self.sorted = sorted(counts)
+        # (trigram, word length) -> words: a typo changes a word's length by an edit or
+        # two, so only a few lengths are looked at, not every word sharing "ion".
+        self.trigrams: dict[tuple[str, int], list[str]] = {}
+        for word in self.sorted:
+            if len(word) >= MIN_CORRECTED - 1 and not word.isdigit():
+                for gram in _trigrams(word):
+                    self.trigrams.setdefault((gram, len(word)), []).append(word)
+
+    @classmethod
+    def current(cls, using: str | None = None) -> Vocabulary:
+        alias = using or "default"
+        conn = connections[alias]
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT COUNT(*) FROM codes_code), (SELECT MAX(id) FROM codes_code), "
+                "(SELECT MAX(id) FROM codes_codeversion)"
+            )
+            signature = (_generation, *cursor.fetchone())
+        held = cls._cache.get(alias)
+        if held and held[0] == signature:
+            return held[1]
+        with cls._lock:
+            vocabulary = cls.load(alias)
+            cls._cache[alias] = (signature, vocabulary)
+        return vocabulary
+
+    @classmethod
+    def load(cls, alias: str) -> Vocabulary:
+        from codes.models import Code
+
+        counts: Counter = Counter()
+        documents = 0
+        rows = (
+            Code.objects.using(alias)
+            .order_by()
+            .values_list("code", "short_description", "long_description")
+        )
+        for row in rows.iterator(chunk_size=2000):
+            documents += 1
+            counts.update({w.lower() for text in row for w in WORD.findall(text or "")})
+        return cls(counts, documents)
+
+    def rarity(self, term: Term) -> float:
+        """How rare a term's words are among the codes: the inverse document frequency."""
+        frequency = 0
+        for alternative in term.alternatives:
+            if term.prefix and alternative == term.word:
+                position = bisect_left(self.sorted, alternative)
+                for word in self.sorted[position : position + 500]:
+                    if not word.startswith(alternative):
+                        break
+                    frequency += self.counts[word]
+            else:
+                frequency += min(self.counts.get(w, 0) for w in alternative.split())
+        return math.log((self.documents + 1) / (min(frequency, self.documents) + 1))
+
+    def knows(self, word: str) -> bool:
+        """Whether the data has `word`, or (for a long enough word) a word it begins."""
+        if word in self.counts or word in SYNONYMS or word.isdigit():
+            return True
+        if len(word) < MIN_PREFIX:
+            return False
+        position = bisect_left(self.sorted, word)
+        return position < len(self.sorted) and self.sorted[position].startswith(word)
+
+    def corrections(self, word: str, limit: int = 3) -> tuple[str, ...]:
+        """The closest words of the data (fewest edits, then most common), best first."""
+        if len(word) < MIN_CORRECTED or word.isdigit():
+            return ()
+        allowed = 1 if len(word) <= 5 else 2
+        shared = self._sharing_trigrams(word, allowed)
+        scored = []
+        for candidate, _ in shared.most_common(40):
+            if abs(len(candidate) - len(word)) > allowed:
+                continue
+            distance = edit_distance(word, candidate, allowed)
+            if distance <= allowed:
+                scored.append((distance, -self.counts[candidate], candidate))
+        scored.sort()
+        best = [c for d, _, c in scored if d == scored[0][0]] if scored else []
+        return tuple(best[:limit])
+
+    def _sharing_trigrams(self, word: str, spread: int) -> Counter:
+        shared: Counter = Counter()
+        grams = _trigrams(word)
+        for length in range(max(1, len(word) - spread), len(word) + spread + 1):
+            for gram in grams:
+                shared.update(self.trigrams.get((gram, length), ()))
+        return shared
+
+    def suggestions(self, word: str, limit: int = 5) -> list[str]:
+        """Words that look like `word` (or begin it), for a query that found nothing."""
+        if len(word) < MIN_PREFIX:
+            return []
+        allowed = max(3, len(word) // 2)
+        shared = self._sharing_trigrams(word, allowed)
+        scored = sorted(
+            (edit_distance(word, c, allowed), -self.counts[c], c)
+            for c, _ in shared.most_common(60)
+            if c != word
+        )
+        return [c for d, _, c in scored if d <= allowed][:limit]
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count once), capped at `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+# Highlighting ----------------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(?:ies|es|s|ing|ed|ion|ions|er|ers)$")
+
+
+def _stem(word: str) -> str:
+    stem = _SUFFIX.sub("", word)
+    return stem if len(stem) >= MIN_PREFIX else word
+
+
+def highlight(text: str, parsed: ParsedQuery) -> SafeString:
+    """`text` escaped, with the words the query matched wrapped in <mark>."""
+    text = text or ""
+    pattern = parsed.highlight_pattern
+    if pattern is None:
+        return mark_safe(html.escape(text))
+    pieces = pattern.split(text)
+    # split() with one capturing group alternates unmatched and matched pieces.
+    return mark_safe(
+        "".join(
+            f"<mark>{html.escape(piece)}</mark>" if n % 2 else html.escape(piece)
+            for n, piece in enumerate(pieces)
+        )
+    )
+
+
+# Index maintenance -----------------------------------------------------------------------
+
+
 def rebuild_index(using=None) -> None:
     """Refill the search index from the codes table (SQLite; PostgreSQL indexes itself)."""
+    global _generation
+    _generation += 1
     conn = connection if using is None else using
     if conn.vendor == "sqlite":
         with conn.cursor() as cursor:
@@ -110,6 +551,30 @@ def create_index_sql(vendor: str) -> list[str]:
             "USING GIN (short_description gin_trgm_ops)",
         ]
     return []
+
+
+def create_vector_sql(vendor: str) -> list[str]:
+    """DDL of migration 0004: PostgreSQL's stored tsvector column and its GIN index,
+    which replace the expression index of migration 0002."""
+    if vendor != "postgresql":
+        return []
+    return [
+        f"ALTER TABLE codes_code ADD COLUMN IF NOT EXISTS {PG_VECTOR_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({PG_VECTOR_EXPRESSION}) STORED",
+        f"CREATE INDEX IF NOT EXISTS codes_code_search_vector_idx ON codes_code "
+        f"USING GIN ({PG_VECTOR_COLUMN})",
+        "DROP INDEX IF EXISTS codes_code_search_idx",
+    ]
+
+
+def drop_vector_sql(vendor: str) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    return [
+        "DROP INDEX IF EXISTS codes_code_search_vector_idx",
+        f"ALTER TABLE codes_code DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
+        *create_index_sql(vendor)[1:2],
+    ]
 
 
 def drop_index_sql(vendor: str) -> list[str]:

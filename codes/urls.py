@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codes import views
+from codes import discovery, views
 
 app_name = "codes"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("modifiers/<str:code>.json", views.modifier_json, name="modifier_detail_json"),
     path("modifiers/<str:code>/", views.modifier_detail, name="modifier_detail"),
     path("search/", views.search, name="search"),
+    path("search/suggest", discovery.suggest, name="suggest"),
     path("glossary/", views.glossary, name="glossary"),
     path("contact/", views.contact, name="contact"),
     path("releases/", views.release_list, name="releases"),

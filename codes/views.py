@@ -1,42 +1,367 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import csv
+import re
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from codes.models import Code, Kind, Release
+from codes import exports, history, presentation
+from codes import search as search_engine
+from codes.context_processors import site
+from codes.filters import CodeFilter
+from codes.models import Code, ContactEntry, Kind, Release
+from codes.reference import SECTIONS
+
+# Home, browse and search ------------------------------------------------------------------
+
+PAGE_SIZE = 50
+# The columns list and search pages show: a full record has sixty, and building fifty
+# full model instances costs more than the search itself.
+LIST_FIELDS = ("kind", "code", "short_description", "long_description", "termination_date")
+# Search text longer than this is cut: no code description needs more to be found.
+QUERY_MAX_LENGTH = 200
+EXACT_CODE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
+CODE_PREFIX = re.compile(r"[A-Z]\d{0,3}")
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _sections() -> tuple[list[dict], int]:
+    """Each SECTIONS heading with its code counts and first/last code, and the modifier
+    count, from one aggregate query.
+
+    A code belongs to the section whose start is the last one at or before it within its
+    letter (or to the letter's first section), so codes outside the published ranges
+    (range ends drift between releases) still land somewhere.
+    """
+    procedure = Q(kind=Kind.PROCEDURE)
+    bounds = []
+    for n, (first, _last, heading) in enumerate(SECTIONS):
+        letter = first[0]
+        low = letter if n == 0 or SECTIONS[n - 1][0][0] != letter else first
+        following = SECTIONS[n + 1][0] if n + 1 < len(SECTIONS) else None
+        high = following if following and following[0] == letter else chr(ord(letter) + 1)
+        bounds.append((letter, heading, procedure & Q(code__gte=low, code__lt=high)))
+    aggregates = {"modifiers": Count("id", filter=Q(kind=Kind.MODIFIER))}
+    for n, (_letter, _heading, where) in enumerate(bounds):
+        aggregates[f"count_{n}"] = Count("id", filter=where)
+        aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
+        aggregates[f"first_{n}"] = Min("code", filter=where)
+        aggregates[f"last_{n}"] = Max("code", filter=where)
+    totals = Code.objects.aggregate(**aggregates)
+    sections = [
+        {
+            "letter": letter,
+            "heading": heading,
+            "count": totals[f"count_{n}"],
+            "active": totals[f"active_{n}"],
+            "first": totals[f"first_{n}"],
+            "last": totals[f"last_{n}"],
+        }
+        for n, (letter, heading, _where) in enumerate(bounds)
+    ]
+    return sections, totals["modifiers"]
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    release = Release.objects.order_by("-effective_date").first()
-    counts = {
-        "procedures": Code.objects.in_current_release().procedures().count() if release else 0,
-        "modifiers": Code.objects.in_current_release().modifiers().count() if release else 0,
+    sections, modifier_count = _sections()
+    context = {
+        "release": site(request)["current_release"],
+        "sections": sections,
+        "procedure_count": sum(s["count"] for s in sections),
+        "modifier_count": modifier_count,
     }
-    return render(request, "codes/home.html", {"release": release, "counts": counts})
+    return render(request, "codes/home.html", context)
+
+
+def _clean_query(text: str) -> str:
+    return " ".join(UNPRINTABLE.sub(" ", text).split())[:QUERY_MAX_LENGTH]
+
+
+def _page(request: HttpRequest, queryset):
+    """The requested page; a page number that is not one gives the first, too big the last."""
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_string(request: HttpRequest, **changes) -> str:
+    """The current query string with some parameters changed (None drops one)."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value is not None:
+            params[name] = value
+    return params.urlencode()
+
+
+def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    if request.GET.get("format") in exports.FORMATS:
+        errors = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in context["filter"].errors.items()
+        )
+        return HttpResponse(f"Invalid filters: {errors}\n", status=400, content_type="text/plain")
+    return render(request, template, {**context, "invalid": True}, status=400)
+
+
+def _browse(request: HttpRequest, kind: str) -> HttpResponse:
+    is_modifier = kind == Kind.MODIFIER
+    filterset = CodeFilter(request.GET or None, queryset=Code.objects.filter(kind=kind))
+    context = {
+        "filter": filterset,
+        "is_modifier": is_modifier,
+        "title": "Modifiers" if is_modifier else "Procedure codes",
+        "list_url": reverse("codes:modifier_list" if is_modifier else "codes:list"),
+    }
+    if filterset.is_bound and not filterset.is_valid():
+        return _invalid(request, "codes/code_list.html", context)
+    codes = filterset.qs.order_by("code")
+    fmt = request.GET.get("format")
+    if fmt in exports.FORMATS:
+        return exports.response(codes, fmt, "modifiers" if is_modifier else "codes")
+    context.update(
+        page=_page(request, codes.only(*LIST_FIELDS)),
+        page_query=_query_string(request, page=None, format=None),
+        csv_query=_query_string(request, page=None, format="csv"),
+        json_query=_query_string(request, page=None, format="json"),
+    )
+    return render(request, "codes/code_list.html", context)
+
+
+@require_GET
+def code_list(request: HttpRequest) -> HttpResponse:
+    return _browse(request, Kind.PROCEDURE)
+
+
+@require_GET
+def modifier_list(request: HttpRequest) -> HttpResponse:
+    return _browse(request, Kind.MODIFIER)
+
+
+class SearchFilter(CodeFilter):
+    # The search view reads `q` itself: a code prefix lists codes, words are ranked.
+    q = None
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    text = _clean_query(request.GET.get("q", ""))
+    fmt = request.GET.get("format")
+    upper = text.upper()
+    if EXACT_CODE.fullmatch(upper) and fmt not in exports.FORMATS:
+        exact = Code.objects.filter(code=upper).order_by("kind").first()
+        if exact is not None:
+            return redirect(exact)
+    filterset = SearchFilter(request.GET, queryset=Code.objects.all())
+    context = {"filter": filterset, "q": text, "is_prefix": False, "parsed": None}
+    if not filterset.is_valid():
+        return _invalid(request, "codes/search.html", context)
+    results = filterset.qs
+    if not text:
+        results = results.none()
+    elif CODE_PREFIX.fullmatch(upper):
+        context["is_prefix"] = True
+        results = results.filter(code__startswith=upper).order_by("kind", "code")
+    else:
+        context["parsed"] = parsed = search_engine.parse_query(text)
+        results = results.search(parsed)
+    if fmt in exports.FORMATS:
+        return exports.response(results, fmt, "search")
+    page = _page(request, results.only(*LIST_FIELDS))
+    if context["parsed"]:
+        for code in page.object_list:
+            code.short_html = search_engine.highlight(code.short_description, parsed)
+            code.long_html = search_engine.highlight(code.long_description, parsed)
+    context.update(
+        page=page,
+        page_query=_query_string(request, page=None, format=None),
+        csv_query=_query_string(request, page=None, format="csv"),
+        json_query=_query_string(request, page=None, format="json"),
+    )
+    if text and not page.paginator.count:
+        context.update(_no_match_suggestions(text, context["parsed"]))
+    return render(request, "codes/search.html", context)
+
+
+def _no_match_suggestions(text: str, parsed) -> dict:
+    """Close words of the data and neighbouring codes, for a search that found nothing."""
+    words: list[str] = []
+    if parsed:
+        vocabulary = search_engine.Vocabulary.current()
+        for term in parsed.terms:
+            words += [w for w in vocabulary.suggestions(term.word) if w not in words]
+    codes = []
+    token = text.split()[0].upper()
+    if re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token):
+        kind = Kind.MODIFIER if len(token) == 2 else Kind.PROCEDURE
+        near = Code.objects.filter(kind=kind, code__startswith=token[0])
+        after = near.filter(code__gt=token).order_by("code")[:3]
+        before = near.filter(code__lt=token).order_by("-code")[:2]
+        codes = [*reversed(before), *after]
+    return {"suggested_words": words[:8], "suggested_codes": codes}
+
+
+# Code and modifier pages, their JSON twins, the glossary and the contact page ------------
+
+# View names of a code's canonical URLs: (kind, as JSON) -> URL name.
+_DETAIL_URLS = {
+    (Kind.PROCEDURE, False): "codes:detail",
+    (Kind.PROCEDURE, True): "codes:detail_json",
+    (Kind.MODIFIER, False): "codes:modifier_detail",
+    (Kind.MODIFIER, True): "codes:modifier_detail_json",
+}
+
+
+def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) -> HttpResponse:
+    wanted = code.strip().upper()
+    if wanted and wanted != code:
+        return redirect(reverse(_DETAIL_URLS[kind, as_json], args=[wanted]), permanent=True)
+    record = None
+    if 0 < len(wanted) <= 5:
+        record = Code.objects.select_related("release").filter(kind=kind, code=wanted).first()
+        if record is None:
+            other = Code.objects.filter(code=wanted).exclude(kind=kind).only("kind").first()
+            if other is not None:
+                return redirect(
+                    reverse(_DETAIL_URLS[other.kind, as_json], args=[wanted]), permanent=True
+                )
+    if record is None:
+        return _code_not_found(request, wanted, kind, as_json)
+    page = presentation.code_page(record, site(request)["current_release"])
+    canonical_url = request.build_absolute_uri(record.get_absolute_url())
+    if as_json:
+        return JsonResponse(page.as_json(canonical_url), json_dumps_params={"indent": 2})
+    return render(
+        request,
+        "codes/code_detail.html",
+        {
+            "code": record,
+            "page": page,
+            "canonical_url": canonical_url,
+            "json_url": reverse(_DETAIL_URLS[kind, True], args=[record.code]),
+            "history": history.code_history(record),
+        },
+    )
+
+
+def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool) -> HttpResponse:
+    # Only a code-shaped text is worth comparing with the data; anything else gets the search box.
+    plausible = wanted if len(wanted) <= 5 and wanted.isalnum() else ""
+    suggestions = presentation.nearest_codes(kind, plausible)
+    if as_json:
+        return JsonResponse(
+            {
+                "error": "not found",
+                "code": wanted[:20],
+                "suggestions": [c.as_json() for c in suggestions.all],
+            },
+            status=404,
+        )
+    return render(
+        request,
+        "codes/code_not_found.html",
+        {
+            "wanted": wanted[:20],
+            "kind_label": Kind(kind).label.lower(),
+            "suggestions": suggestions,
+        },
+        status=404,
+    )
 
 
 @require_GET
 def code_detail(request: HttpRequest, code: str) -> HttpResponse:
-    record = get_object_or_404(Code, kind=Kind.PROCEDURE, code=code.upper())
-    return render(request, "codes/code_detail.html", {"code": record})
+    return _code_response(request, code, Kind.PROCEDURE, as_json=False)
 
 
 @require_GET
 def modifier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    record = get_object_or_404(Code, kind=Kind.MODIFIER, code=code.upper())
-    return render(request, "codes/code_detail.html", {"code": record})
+    return _code_response(request, code, Kind.MODIFIER, as_json=False)
+
+
+@require_GET
+def code_json(request: HttpRequest, code: str) -> HttpResponse:
+    return _code_response(request, code, Kind.PROCEDURE, as_json=True)
+
+
+@require_GET
+def modifier_json(request: HttpRequest, code: str) -> HttpResponse:
+    return _code_response(request, code, Kind.MODIFIER, as_json=True)
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "codes/glossary.html",
+        {
+            "fields": presentation.glossary_fields(),
+            "tables": presentation.code_tables(),
+            "canonical_url": request.build_absolute_uri(reverse("codes:glossary")),
+        },
+    )
+
+
+@require_GET
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "codes/contact.html",
+        {
+            "contacts": ContactEntry.objects.all(),
+            "canonical_url": request.build_absolute_uri(reverse("codes:contact")),
+        },
+    )
+
+
+# Releases: what each one changed (history.py does the comparing) -------------------------
+
+
+def _release_export(request: HttpRequest, data, filename: str) -> HttpResponse | None:
+    """The CSV or JSON twin of a release page when ?format= asks for one."""
+    wanted = request.GET.get("format", "")
+    if wanted == "json":
+        response = JsonResponse(data.as_json(), safe=False, json_dumps_params={"indent": 2})
+    elif wanted == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=data.csv_columns)
+        writer.writeheader()
+        writer.writerows(data.rows())
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    else:
+        return None
+    return response
+
+
+@require_GET
+def release_list(request: HttpRequest) -> HttpResponse:
+    summaries = history.ReleaseList(history.release_summaries())
+    export = _release_export(request, summaries, "hcpcs-releases")
+    if export is not None:
+        return export
+    return render(request, "codes/release_list.html", {"summaries": summaries.summaries})
 
 
 @require_GET
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
     release = get_object_or_404(Release, name=name)
-    return render(request, "codes/release_detail.html", {"release": release})
-
-
-# Placeholders below are replaced by the full pages.
-def _todo(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    return HttpResponse("Not built yet", status=501)
-
-
-code_list = modifier_list = search = glossary = contact = release_list = _todo
-code_json = modifier_json = _todo
+    changes = history.compare_releases(release)
+    asked = request.GET.get("section", "")
+    section = asked if asked in changes.sections else ""
+    shown = changes.filtered(section)
+    suffix = f"-{section}" if section else ""
+    export = _release_export(request, shown, f"hcpcs-{release.name}-changes{suffix}")
+    if export is not None:
+        return export
+    return render(
+        request,
+        "codes/release_detail.html",
+        {
+            "release": release,
+            "changes": shown,
+            "all_counts": changes.counts(),
+            "section": section,
+            "unknown_section": asked[:20] if asked and not section else "",
+        },
+    )

@@ -1,0 +1,168 @@
+"""The browse filters: one FilterSet for the code list, the modifier list and search.
+
+Every filter reads a GET parameter, so a filtered list is a URL that can be bookmarked.
+Values outside the CMS code tables make the form invalid; the views then answer 400 with
+the form's errors instead of guessing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from functools import partial
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.db.models import Q, QuerySet
+from django.utils.safestring import mark_safe
+
+from codes.models import repeated_columns
+from codes.reference import CODE_TABLES, SECTIONS
+
+STATUS_CHOICES = [("active", "Active"), ("terminated", "Terminated")]
+CODE_PART = RegexValidator(
+    re.compile(r"^[A-Z0-9]{1,5}$"), "Enter up to five letters and digits, e.g. E0100."
+)
+# Parameters whose values are codes or code-table keys, compared in upper case.
+UPPERCASE_PARAMETERS = ("section", "from_code", "to_code", "coverage", "betos", "action")
+
+
+def _section_choices() -> list[tuple[str, str]]:
+    headings: dict[str, list[str]] = {}
+    for first, _last, heading in SECTIONS:
+        headings.setdefault(first[0], []).append(heading)
+    return [
+        (letter, f"{letter}: {'; '.join(headings[letter])}" if letter in headings else letter)
+        for letter in string.ascii_uppercase
+    ]
+
+
+def _table_choices(table: str) -> list[tuple[str, str]]:
+    return [(key, f"{key}: {meaning}") for key, meaning in sorted(CODE_TABLES[table].items())]
+
+
+class CodeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Words or code")
+    section = django_filters.ChoiceFilter(
+        empty_label="Any",
+        field_name="code",
+        lookup_expr="startswith",
+        label="Section",
+        choices=_section_choices,
+    )
+    from_code = django_filters.CharFilter(
+        field_name="code", lookup_expr="gte", label="From code", validators=[CODE_PART]
+    )
+    to_code = django_filters.CharFilter(
+        method="filter_to_code", label="To code", validators=[CODE_PART]
+    )
+    coverage = django_filters.ChoiceFilter(
+        empty_label="Any",
+        field_name="coverage_code",
+        lookup_expr="exact",
+        label="Coverage",
+        choices=partial(_table_choices, "coverage"),
+    )
+    betos = django_filters.ChoiceFilter(
+        empty_label="Any",
+        field_name="betos_code",
+        lookup_expr="exact",
+        label="BETOS",
+        choices=partial(_table_choices, "betos"),
+    )
+    type_of_service = django_filters.ChoiceFilter(
+        empty_label="Any",
+        method="filter_type_of_service",
+        label="Type of service",
+        choices=partial(_table_choices, "type_of_service"),
+    )
+    pricing = django_filters.ChoiceFilter(
+        empty_label="Any",
+        method="filter_pricing",
+        label="Pricing indicator",
+        choices=partial(_table_choices, "pricing_indicator"),
+    )
+    action = django_filters.ChoiceFilter(
+        empty_label="Any",
+        field_name="action_code",
+        lookup_expr="exact",
+        label="Action",
+        choices=partial(_table_choices, "action"),
+    )
+    status = django_filters.ChoiceFilter(
+        empty_label="Any", method="filter_status", label="Status", choices=STATUS_CHOICES
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for name in UPPERCASE_PARAMETERS:
+                if name in data:
+                    data[name] = data[name].strip().upper()
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def fields(self) -> list[dict]:
+        """The form's fields with their <option>s rendered here: a template loop (or
+        format_html) over the hundred-odd BETOS and pricing choices costs more than the
+        rest of the page, and the choices never change while the process runs."""
+        fields = []
+        for field in self.form:
+            value = field.value()
+            value = "" if value is None else str(value)
+            options = None
+            if field.widget_type == "select":
+                options = mark_safe(
+                    "".join(
+                        f'<option value="{escaped}"{" selected" if key == value else ""}>'
+                        f"{label}</option>"
+                        for key, escaped, label in _escaped_choices(self, field.name)
+                    )
+                )
+            fields.append({"field": field, "value": value, "options": options})
+        return fields
+
+    @property
+    def active_filters(self) -> dict[str, str]:
+        """The filters in use (valid ones), for showing and for export links."""
+        if not self.is_bound or not self.form.is_valid():
+            return {}
+        return {name: value for name, value in self.form.cleaned_data.items() if value}
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+    def filter_to_code(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # "To E02" means every code that starts E02; digits sort before "Z".
+        return queryset.filter(code__lte=value + "Z" * (5 - len(value)))
+
+    def filter_type_of_service(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(_any_column("type_of_service_codes", value))
+
+    def filter_pricing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(_any_column("pricing_indicators", value))
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.active() if value == "active" else queryset.terminated()
+
+
+_ESCAPED_CHOICES: dict[tuple[type, str], list[tuple[str, str, str]]] = {}
+
+
+def _escaped_choices(filterset: CodeFilter, name: str) -> list[tuple[str, str, str]]:
+    held = _ESCAPED_CHOICES.get((type(filterset), name))
+    if held is None:
+        held = [
+            (str(key), html.escape(str(key)), html.escape(str(label)))
+            for key, label in filterset.form.fields[name].choices
+        ]
+        _ESCAPED_CHOICES[type(filterset), name] = held
+    return held
+
+
+def _any_column(group: str, value: str) -> Q:
+    condition = Q()
+    for column in repeated_columns(group):
+        condition |= Q(**{column: value})
+    return condition

@@ -1,0 +1,404 @@
+from datetime import date
+
+from django.test import TestCase
+from django.urls import reverse
+
+from codes import search
+from codes.models import Code
+from tests.builders import make_code
+from tests.realdata import RealDataTestCase
+
+# Text people (and robots) type into a search box that must never reach an engine's query
+# syntax: every one of these gives an ordinary page.
+HOSTILE_INPUTS = [
+    '"',
+    '""',
+    "'",
+    "*",
+    "**",
+    "e0*",
+    "NEAR",
+    "NEAR(a b)",
+    "NEAR(wheelchair cushion, 2)",
+    "a AND b",
+    "a OR b",
+    "NOT a",
+    "AND",
+    "OR OR OR",
+    "(",
+    ")",
+    "((wheelchair)",
+    "-",
+    "-wheelchair",
+    "--",
+    "^",
+    ":",
+    "code:E0601",
+    "{short_description}: pump",
+    "wheelchair\x00cushion",
+    "\x00",
+    "\x01\x02\x1f",
+    "🦽",
+    "wheelchair 🦽 cushion",
+    "\u202e\u200b",
+    "x" * 10_000,
+    "pump " * 2_000,
+    "' OR 1=1 --",
+    "'; DROP TABLE codes_code; --",
+    "%",
+    "%%",
+    "_",
+    "\\",
+    "<script>alert(1)</script>",
+    "&amp;",
+    "E0601'",
+    "E0601\x00",
+    "   ",
+    "ß ǅ ﬁ",
+    "漢字",
+    "1e9999",
+    "*:*",
+    "a:* & b",
+    "!",
+    "web:search",
+]
+
+
+def codes_of(queryset) -> list[str]:
+    return [code.code for code in queryset]
+
+
+class SearchFunctionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code(
+            "E0601",
+            short_description="Cont airway pressure device",
+            long_description="Continuous positive airway pressure (cpap) device",
+        )
+        make_code(
+            "E2601",
+            short_description="Gen w/c cushion wdth < 22 in",
+            long_description="General use wheelchair seat cushion, width less than 22 inches",
+        )
+        make_code(
+            "E0784",
+            short_description="Ext amb infusn pump insulin",
+            long_description="External ambulatory infusion pump, insulin",
+        )
+        make_code(
+            "A4231",
+            short_description="Infusion set insulin pump",
+            long_description="Infusion set for external insulin pump, needle type",
+        )
+        make_code(
+            "B9002",
+            short_description="Enteral infusion pump",
+            long_description="Enteral nutrition infusion pump, any type, pump pump pump",
+        )
+        make_code(
+            "G0008",
+            short_description="Admin influenza virus vac",
+            long_description="Administration of influenza virus vaccine",
+        )
+        make_code(
+            "J9999",
+            short_description="Antineoplastic drug",
+            long_description="Not otherwise classified, antineoplastic drugs, insulin",
+            termination_date=date(2020, 12, 31),
+        )
+        make_code(
+            "KX", short_description="Documentation on file", long_description="Requirements met"
+        )
+
+    def test_blank_text_gives_no_results(self):
+        assert list(Code.objects.search("")) == []
+        assert list(Code.objects.search("  ,;  ")) == []
+
+    def test_search_matches_code_prefix(self):
+        assert codes_of(Code.objects.search("e060")) == ["E0601"]
+
+    def test_search_matches_word_prefix(self):
+        assert codes_of(Code.objects.search("wheelch")) == ["E2601"]
+
+    def test_results_are_ranked_with_a_rank_annotation_best_first(self):
+        results = list(Code.objects.search("insulin pump"))
+        ranks = [code.rank for code in results]
+        assert ranks == sorted(ranks, reverse=True)
+        assert results[0].code in {"E0784", "A4231"}
+
+    def test_a_code_matching_every_word_ranks_above_one_repeating_a_word(self):
+        # B9002 says "pump" five times but never "insulin".
+        found = codes_of(Code.objects.search("insulin pump"))
+        assert found.index("E0784") < found.index("B9002")
+        assert found.index("A4231") < found.index("B9002")
+
+    def test_code_and_short_description_weigh_more_than_long_description(self):
+        make_code("A9000", short_description="Other item", long_description="A ventilator")
+        make_code("A9001", short_description="Ventilator", long_description="Other item")
+        assert codes_of(Code.objects.search("ventilator")) == ["A9001", "A9000"]
+
+    def test_terminated_code_ranks_below_active_code(self):
+        found = codes_of(Code.objects.search("insulin"))
+        assert found[-1] == "J9999"
+
+    def test_search_result_is_a_chainable_queryset(self):
+        narrowed = Code.objects.search("insulin pump").filter(code__startswith="A")
+        assert codes_of(narrowed) == ["A4231"]
+        assert Code.objects.search("insulin pump").count() == 4
+
+    def test_search_does_not_require_every_word(self):
+        # "depot" is nowhere in the data; the code matching the other word is still found.
+        assert "G0008" in codes_of(Code.objects.search("depot influenza"))
+
+    def test_typo_is_corrected_from_the_words_of_the_data(self):
+        assert codes_of(Code.objects.search("wheelchiar cushon")) == ["E2601"]
+        parsed = search.parse_query("wheelchiar cushon")
+        assert parsed.corrected_text == "wheelchair cushion"
+        assert parsed.unknown_words == ["wheelchiar", "cushon"]
+
+    def test_swapped_letters_count_as_one_edit(self):
+        assert search.edit_distance("insluin", "insulin", 2) == 1
+        assert search.edit_distance("pump", "insulin", 2) == 3
+
+    def test_word_with_no_close_word_matches_nothing(self):
+        assert list(Code.objects.search("xylophone")) == []
+
+    def test_everyday_names_find_the_cms_wording(self):
+        assert codes_of(Code.objects.search("flu shot")) == ["G0008"]
+
+    def test_stop_words_are_ignored_unless_they_are_the_whole_query(self):
+        parsed = search.parse_query("pump with the insulin")
+        assert [t.word for t in parsed.terms] == ["pump", "insulin"]
+        assert [t.word for t in search.parse_query("of the").terms] == ["of", "the"]
+
+    def test_modifiers_are_searched_too(self):
+        assert codes_of(Code.objects.search("documentation")) == ["KX"]
+
+    def test_search_sees_codes_added_after_an_earlier_search(self):
+        assert list(Code.objects.search("zebrafish")) == []
+        make_code("A9002", short_description="Zebrafish", long_description="Zebrafish")
+        assert codes_of(Code.objects.search("zebrafish")) == ["A9002"]
+
+    def test_hostile_text_never_reaches_the_engine(self):
+        for text in HOSTILE_INPUTS:
+            with self.subTest(text=text[:40]):
+                list(Code.objects.search(text)[:10])
+                match = search.fts5_query(search.parse_query(text))
+                for term in search.parse_query(text).terms:
+                    assert term.word.isalnum()
+                assert "NEAR(" not in match
+
+    def test_query_words_are_quoted_for_fts5(self):
+        parsed = search.parse_query('insulin" OR pump*')
+        assert search.fts5_query(parsed) == ('("insulin" OR "insulin"*) OR ("pump" OR "pump"*)')
+
+    def test_long_text_is_cut_to_a_few_words(self):
+        parsed = search.parse_query("pump " * 2000 + " ".join(f"w{n}" for n in range(50)))
+        assert len(parsed.terms) <= search.MAX_WORDS
+
+
+class HighlightTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("E2601", short_description="Wheelchair cushion", long_description="Cushions")
+
+    def test_matched_words_are_marked(self):
+        parsed = search.parse_query("wheelchair cushion")
+        marked = search.highlight("General wheelchair seat cushions", parsed)
+        assert marked == "General <mark>wheelchair</mark> seat <mark>cushions</mark>"
+
+    def test_highlight_escapes_the_text(self):
+        parsed = search.parse_query("cushion")
+        marked = search.highlight("<b>cushion</b> & seat", parsed)
+        assert marked == "&lt;b&gt;<mark>cushion</mark>&lt;/b&gt; &amp; seat"
+
+    def test_corrected_words_are_marked(self):
+        parsed = search.parse_query("wheelchiar")
+        assert search.highlight("Wheelchair", parsed) == "<mark>Wheelchair</mark>"
+
+    def test_text_without_matches_is_only_escaped(self):
+        parsed = search.parse_query("cushion")
+        assert search.highlight("Seat <belt>", parsed) == "Seat &lt;belt&gt;"
+
+
+class SearchViewTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code(
+            "E0601",
+            short_description="Cont airway pressure device",
+            long_description="Continuous positive airway pressure (cpap) device",
+            betos_code="D1C",
+        )
+        make_code("E0602", short_description="Manual breast pump", long_description="Breast pump")
+        make_code("E0700", short_description="Safety equipment", long_description="Safety device")
+        make_code("J9000", short_description="Doxorubic hcl 10 mg", long_description="Doxorubicin")
+        make_code("A4231", short_description="Infusion set insulin pump", long_description="Set")
+        make_code("GY", short_description="Statutorily excluded", long_description="Excluded item")
+
+    def get(self, **params):
+        return self.client.get(reverse("codes:search"), params)
+
+    def test_exact_code_redirects_to_its_page(self):
+        response = self.get(q="E0601")
+        self.assertRedirects(response, reverse("codes:detail", args=["E0601"]))
+
+    def test_exact_code_in_any_case_with_spaces_redirects(self):
+        response = self.get(q="  e0601 ")
+        self.assertRedirects(response, reverse("codes:detail", args=["E0601"]))
+
+    def test_exact_modifier_redirects_to_its_page(self):
+        response = self.get(q="gy")
+        self.assertRedirects(response, reverse("codes:modifier_detail", args=["GY"]))
+
+    def test_code_prefix_lists_the_codes_it_starts(self):
+        response = self.get(q="e06")
+        assert response.status_code == 200
+        assert codes_of(response.context["page"]) == ["E0601", "E0602"]
+        self.assertContains(response, "2 results starting with")
+
+    def test_letter_and_digit_prefix_lists_codes(self):
+        response = self.get(q="j9")
+        assert codes_of(response.context["page"]) == ["J9000"]
+
+    def test_words_are_ranked_and_highlighted(self):
+        response = self.get(q="pump")
+        assert sorted(codes_of(response.context["page"])) == ["A4231", "E0602"]
+        assert response.context["page"][0].rank >= response.context["page"][1].rank
+        self.assertContains(response, "Manual breast <mark>pump</mark>", html=False)
+
+    def test_highlighting_escapes_the_query(self):
+        response = self.get(q="<script>pump</script>")
+        assert response.status_code == 200
+        self.assertNotContains(response, "<script>pump", html=False)
+
+    def test_typo_shows_what_was_searched(self):
+        response = self.get(q="airwya presure")
+        assert codes_of(response.context["page"]) == ["E0601"]
+        self.assertContains(response, "Showing results for <strong>airway pressure</strong>")
+
+    def test_words_no_code_uses_are_named(self):
+        response = self.get(q="zzqqxx pump")
+        assert sorted(codes_of(response.context["page"])) == ["A4231", "E0602"]
+        self.assertContains(response, "No code description uses zzqqxx")
+
+    def test_no_match_says_so_and_suggests_words(self):
+        response = self.get(q="pumpkinx")
+        assert response.status_code == 200
+        self.assertContains(response, "No codes match")
+        assert "pump" in response.context["suggested_words"]
+
+    def test_no_match_for_a_code_suggests_neighbouring_codes(self):
+        response = self.get(q="E0650")
+        self.assertContains(response, "No codes match")
+        assert codes_of(response.context["suggested_codes"]) == ["E0601", "E0602", "E0700"]
+
+    def test_browse_filters_narrow_the_results(self):
+        response = self.get(q="device", betos="D1C")
+        assert codes_of(response.context["page"]) == ["E0601"]
+        response = self.get(q="device", section="J")
+        assert codes_of(response.context["page"]) == []
+
+    def test_filters_narrow_a_prefix_listing(self):
+        response = self.get(q="E0", betos="d1c")
+        assert codes_of(response.context["page"]) == ["E0601"]
+
+    def test_invalid_filter_is_a_clear_400(self):
+        response = self.get(q="pump", betos="NOPE")
+        assert response.status_code == 400
+        self.assertContains(response, "Some filters were not understood", status_code=400)
+
+    def test_empty_query_shows_the_search_form(self):
+        response = self.get()
+        assert response.status_code == 200
+        self.assertContains(response, 'name="q"')
+
+    def test_hostile_inputs_give_a_normal_page(self):
+        for text in HOSTILE_INPUTS:
+            with self.subTest(text=text[:40]):
+                response = self.get(q=text)
+                assert response.status_code in (200, 302, 400)
+                if response.status_code == 200:
+                    self.assertContains(response, "<h1>")
+
+    def test_hostile_page_numbers_never_fail(self):
+        for page in ["0", "-1", "abc", "99999999999999999999", "1e9999", "\x00", "1.5", ""]:
+            with self.subTest(page=page):
+                assert self.get(q="pump", page=page).status_code == 200
+
+    def test_query_count_is_constant_whatever_the_number_of_results(self):
+        self.get(q="pump")  # loads the vocabulary once per process and data version
+        with self.assertNumQueries(4):
+            self.get(q="safety")
+        with self.assertNumQueries(4):
+            self.get(q="pump device set")
+
+    def test_prefix_listing_query_count_is_constant(self):
+        with self.assertNumQueries(3):
+            self.get(q="E06")
+        with self.assertNumQueries(3):
+            self.get(q="E")
+
+
+class SearchRealDataTests(RealDataTestCase):
+    """Coders' queries against the real 2025-oct release."""
+
+    def top(self, text: str, n: int = 10) -> list[str]:
+        return list(Code.objects.search(text).values_list("code", flat=True)[:n])
+
+    def test_insulin_pump_finds_the_external_insulin_pump(self):
+        assert "E0784" in self.top("insulin pump", 3)
+
+    def test_glucose_test_strips_find_the_home_monitor_strips(self):
+        assert "A4253" in self.top("glucose test strips", 3)
+
+    def test_ambulance_mileage_finds_ground_mileage(self):
+        assert "A0425" in self.top("ambulance mileage", 5)
+
+    def test_oxygen_concentrator(self):
+        assert "E1390" in self.top("oxygen concentrator", 3)
+
+    def test_misspelt_wheelchair_cushion_still_finds_the_cushion(self):
+        assert "E2601" in self.top("wheelchiar cushon")
+
+    def test_misspelt_insulin_pump_still_finds_the_pump(self):
+        assert "E0784" in self.top("insluin pump", 3)
+
+    def test_modifier_by_its_meaning(self):
+        assert self.top("waiver of liability", 3)[0] == "GA"
+
+    def test_prefix_lists_every_code_it_starts(self):
+        response = self.client.get(reverse("codes:search"), {"q": "E06"})
+        expected = list(
+            Code.objects.filter(code__startswith="E06")
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        assert len(expected) > 5
+        assert [c.code for c in response.context["page"]] == expected[:50]
+
+    def test_exact_code_redirects(self):
+        response = self.client.get(reverse("codes:search"), {"q": "e0784"})
+        self.assertRedirects(response, reverse("codes:detail", args=["E0784"]))
+
+    def test_keyword_page_highlights_real_descriptions(self):
+        response = self.client.get(reverse("codes:search"), {"q": "insulin pump"})
+        assert response.status_code == 200
+        self.assertContains(response, "<mark>insulin</mark>")
+
+
+class IndexDdlTests(TestCase):
+    def test_sqlite_gets_the_fts5_table_and_no_vector_column(self):
+        assert "USING fts5" in search.create_index_sql("sqlite")[0]
+        assert search.create_vector_sql("sqlite") == []
+
+    def test_postgresql_gets_a_stored_indexed_vector_column(self):
+        statements = search.create_vector_sql("postgresql")
+        assert "GENERATED ALWAYS AS" in statements[0]
+        assert "USING GIN (search_vector)" in statements[1]
+        assert "codes_code_search_idx" in search.drop_vector_sql("postgresql")[-1]
+
+    def test_other_databases_get_no_ddl(self):
+        assert search.create_index_sql("mysql") == []
+        assert search.create_vector_sql("mysql") == []
