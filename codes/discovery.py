@@ -1,0 +1,104 @@
+"""How people and machines find the site: sitemaps, robots.txt, OpenSearch, suggestions."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models.functions import Length
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from codes.models import Code
+from codes.sitemaps import SITEMAPS, sections_in_use
+
+SUGGESTION_LIMIT = 8
+# Longer text is not a code lookup and only slows the full-text match down.
+QUERY_MAX_LENGTH = 100
+CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,5}")
+
+
+@require_GET
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    return sitemap_views.index(request, sections_in_use(), sitemap_url_name="sitemap_section")
+
+
+@require_GET
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(request, SITEMAPS, section=section)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap_url = request.build_absolute_uri(reverse("sitemap_index"))
+    return render(
+        request,
+        "discovery/robots.txt",
+        {"sitemap_url": sitemap_url},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@require_GET
+def opensearch_xml(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "discovery/opensearch.xml",
+        {"origin": request.build_absolute_uri("/").rstrip("/")},
+        content_type="application/opensearchdescription+xml; charset=utf-8",
+    )
+
+
+def suggestions(text: str) -> list[Code]:
+    """Up to SUGGESTION_LIMIT codes for what someone has typed so far.
+
+    Code-number prefixes come first (exact match, then shorter codes, so typing "GY"
+    offers the modifier before anything else), then full-text matches best-first.
+    """
+    text = text.strip()[:QUERY_MAX_LENGTH]
+    found: list[Code] = []
+    if CODE_PREFIX.fullmatch(text):
+        found = list(
+            Code.objects.filter(code__startswith=text.upper())
+            .only("kind", "code", "short_description")
+            .order_by(Length("code"), "code")[:SUGGESTION_LIMIT]
+        )
+    if len(found) < SUGGESTION_LIMIT:
+        seen = {code.pk for code in found}
+        matches = Code.objects.search(text).only("kind", "code", "short_description")
+        for code in matches[: SUGGESTION_LIMIT + len(seen)]:
+            if code.pk not in seen and len(found) < SUGGESTION_LIMIT:
+                found.append(code)
+    return found
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def suggest(request: HttpRequest) -> JsonResponse:
+    text = request.GET.get("q", "")
+    found = suggestions(text)
+    if request.GET.get("format") == "opensearch":
+        # The OpenSearch suggestions shape browsers read: query, completions, texts, URLs.
+        return JsonResponse(
+            [
+                text[:QUERY_MAX_LENGTH],
+                [code.code for code in found],
+                [code.short_description for code in found],
+                [request.build_absolute_uri(code.get_absolute_url()) for code in found],
+            ],
+            safe=False,
+            content_type="application/x-suggestions+json",
+        )
+    results = [
+        {
+            "code": code.code,
+            "short_description": code.short_description,
+            "kind": code.kind,
+            "url": code.get_absolute_url(),
+        }
+        for code in found
+    ]
+    return JsonResponse({"query": text[:QUERY_MAX_LENGTH], "results": results})
