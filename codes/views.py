@@ -50,7 +50,7 @@ def _sections() -> tuple[list[dict], int]:
         aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
         aggregates[f"first_{n}"] = Min("code", filter=where)
         aggregates[f"last_{n}"] = Max("code", filter=where)
-    totals = Code.objects.aggregate(**aggregates)
+    totals = Code.objects.in_current_release().aggregate(**aggregates)
     sections = [
         {
             "letter": letter,

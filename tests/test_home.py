@@ -85,3 +85,17 @@ class EmptyHomeTests(TestCase):
         response = self.client.get(reverse("codes:home"))
         assert response.status_code == 200
         self.assertContains(response, "No CMS release is loaded")
+
+
+class HomeWithOlderReleaseTests(TestCase):
+    def test_codes_no_longer_listed_are_not_counted_in_the_current_release(self):
+        from codes.models import Release
+
+        older = Release.objects.create(
+            name="2029-jan", effective_date=date(2029, 1, 1), source_name="t", sha256="1" * 64
+        )
+        make_code("A0021")
+        make_code("A0080", release=older)
+        response = self.client.get(reverse("codes:home"))
+        transport = section(response, "Transportation services including ambulance")
+        assert (transport["count"], transport["last"]) == (1, "A0021")
