@@ -69,8 +69,10 @@ TERM_WEIGHT = 1000
 # the general item ("E0163 commode chair") and the next ones its variants.
 SCORE_STEP = 0.5
 # Long-established codes are the everyday ones; newer codes of the same words are
-# usually narrower variants. A tenth of a point per year the code was added before 2030.
+# usually narrower variants. A tenth of a point per year the code was added before
+# AGE_REFERENCE_YEAR (any year after the newest code works: only differences count).
 AGE_WEIGHT = 1.0
+AGE_REFERENCE_YEAR = 2030
 TERMINATED_PENALTY = 200
 UNSPECIFIED_PENALTY = 5
 
@@ -252,7 +254,8 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
             "rank": f"{TERM_WEIGHT} * ({matched_terms}) "
             f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
             f"- {_penalties(table)} + {AGE_WEIGHT} * "
-            f"(2030 - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), 2030)) / 10.0"
+            f"({AGE_REFERENCE_YEAR} - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), "
+            f"{AGE_REFERENCE_YEAR})) / 10.0"
         },
         select_params=[fts5_term(t) for t in parsed.terms],
         tables=[FTS_TABLE],
@@ -326,7 +329,8 @@ def _search_postgresql(queryset: models.QuerySet, parsed: ParsedQuery) -> models
         f"+ {PG_SIMILARITY_WEIGHT} * similarity({table}.short_description, %s))::numeric "
         f"/ {SCORE_STEP}) "
         f"- {_penalties(table)} + {AGE_WEIGHT} * "
-        f"(2030 - coalesce(extract(year from {table}.date_added), 2030)) / 10.0"
+        f"({AGE_REFERENCE_YEAR} - coalesce(extract(year from {table}.date_added), "
+        f"{AGE_REFERENCE_YEAR})) / 10.0"
     )
     params = [
         *(
