@@ -687,7 +687,23 @@ def load(parsed: ParsedRelease) -> ImportStats:
         if stats.changed:
             refresh_current(touched)
             rebuild_index()
+            refresh_statistics()
     return stats
+
+
+def refresh_statistics() -> None:
+    """Let PostgreSQL's planner see the rows a bulk load just wrote.
+
+    Autovacuum only analyzes committed data some time later; until then the planner
+    takes the version table for empty and joins it row by row.
+    """
+    from codes.models import Code, CodeVersion
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (CodeVersion, Code):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _update_release_source(release, parsed: ParsedRelease, stats: ImportStats) -> None:
@@ -909,4 +925,5 @@ def remove_release(name: str) -> int:
         release.delete()
         refresh_current(touched)
         rebuild_index()
+        refresh_statistics()
     return len(touched)
