@@ -6,14 +6,15 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format bench clean
+.PHONY: run setup test test-browser lint format bench loadtest serve-prod clean
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Imports every release under HCPCS_DATA_DIR, oldest first; loaded releases stay as they are.
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py import_hcpcs --latest-if-empty
+	$(BIN)/python manage.py import_hcpcs --all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,27 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser"
+	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser"
+	$(MAKE) test-browser
+
+# Playwright drives Debian's chromium (installed from Debian's packages when missing)
+# against the site served on 127.0.0.1; screenshots land in test-artifacts/screenshots/.
+test-browser: $(STAMP)
+	sh scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest tests/browser -m browser
+
+# Production-style server: hashed, compressed static files served by whitenoise.
+serve-prod: setup
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	DJANGO_DEBUG=false $(BIN)/gunicorn hcpcs_site.wsgi --workers 2 --bind $(HOST):$(PORT)
+
+# Not part of `make test`: a few minutes of wrk against gunicorn on 127.0.0.1.
+bench: $(STAMP)
+	bench/run_bench.sh
+
+loadtest: $(STAMP)
+	bench/run_bench.sh --loadtest-only
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

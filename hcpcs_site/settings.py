@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "codes.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "codes.caching.ConditionalPageMiddleware",
 ]
 
 ROOT_URLCONF = "hcpcs_site.urls"
@@ -163,6 +165,26 @@ HCPCS_DATA_DIR = Path(
 )
 
 ADMIN_PATH = env_str("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
+
+# Pages change only when a release is imported: browsers and CDNs keep them this long,
+# then revalidate (ETag / Last-Modified) and get a 304 until the next import.
+HTTP_CACHE_MAX_AGE = env_int("HTTP_CACHE_MAX_AGE", 300)
+HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 3600)
+# Each process also keeps rendered pages, keyed by that same data version, so a popular
+# page is rendered once per import. Off under tests, whose query counts expect rendering.
+HTTP_PAGE_CACHE = env_bool("HTTP_PAGE_CACHE", not TESTING)
+# How long a process reuses its answer to "which release is current?" (seconds).
+HTTP_CACHE_VALIDATOR_SECONDS = env_int("HTTP_CACHE_VALIDATOR_SECONDS", 0 if TESTING else 2)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": None,
+        # About 30 KB a page: at most ~30 MB per process.
+        "OPTIONS": {"MAX_ENTRIES": env_int("HTTP_PAGE_CACHE_ENTRIES", 1000)},
+    },
+}
 
 # Security headers apply everywhere so tests see them; HSTS and secure cookies only in
 # production, where the site is served over HTTPS.

@@ -44,7 +44,9 @@ def text_file(*records: list[str], header: list[str] | None = None, newline: str
     return (newline.join(lines) + newline).encode("cp1252")
 
 
-def write_text_release(folder: Path, *records: list[str], name: str = "HCPC2030_JAN_ANWEB.txt") -> Path:
+def write_text_release(
+    folder: Path, *records: list[str], name: str = "HCPC2030_JAN_ANWEB.txt"
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_bytes(text_file(*records))
@@ -86,7 +88,11 @@ def make_code(code: str = "A0001", *, release=None, **fields):
     if release is None:
         release, _ = Release.objects.get_or_create(
             name="2030-jan",
-            defaults={"effective_date": date(2030, 1, 1), "source_name": "test", "sha256": "0" * 64},
+            defaults={
+                "effective_date": date(2030, 1, 1),
+                "source_name": "test",
+                "sha256": "0" * 64,
+            },
         )
     defaults = {
         "kind": "modifier" if len(code) == 2 else "procedure",
