@@ -154,6 +154,8 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Tests run without collectstatic: serve static/ straight from the finders there.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Where `make setup` and `import_hcpcs --latest` look for CMS releases.
 _shared_data = BASE_DIR.parent / "shared" / "data" / "hcpcs"
