@@ -373,6 +373,32 @@ def main() -> int:
                     rows,
                 )
             )
+            # Service time, not queueing: as many connections as workers.
+            latency_targets = {
+                "code page, rendered each time": targets["code page, rendered each time"],
+                "search, rendered each time": targets["search, rendered each time"],
+            }
+            if QUERIES.exists():
+                latency_targets["relevance queries, rendered each time"] = targets[
+                    f"{len(queries)} relevance queries, rendered each time"
+                ]
+            latency_rows = []
+            for name, paths in latency_targets.items():
+                log(f"wrk {name}: 2 connections, {args.duration} s")
+                r = wrk(base, paths, connections=2, seconds=args.duration)
+                latency_rows.append(
+                    [
+                        name,
+                        f"{r.rate:,.0f}",
+                        *(f"{r.latency_ms[k]:.1f}" for k in ("p50", "p90", "p95", "p99")),
+                        statuses_text(r.statuses),
+                    ]
+                )
+            report.append("")
+            report.append("Latency with 2 connections, one per worker (ms)")
+            report.append(
+                table(["target", "req/s", "p50", "p90", "p95", "p99", "statuses"], latency_rows)
+            )
             code, static = results["code page"], results["code page as static file"]
             rendered = results["code page, rendered each time"]
             report.append(

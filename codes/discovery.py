@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from codes.models import Code
 from codes.sitemaps import SITEMAPS, sections_in_use
@@ -21,17 +21,17 @@ QUERY_MAX_LENGTH = 100
 CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,5}")
 
 
-@require_GET
+@require_safe
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     return sitemap_views.index(request, sections_in_use(), sitemap_url_name="sitemap_section")
 
 
-@require_GET
+@require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, SITEMAPS, section=section)
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap_url = request.build_absolute_uri(reverse("sitemap_index"))
     return render(
@@ -42,7 +42,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def opensearch_xml(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -75,7 +75,7 @@ def suggestions(text: str) -> list[Code]:
     return found
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=300, public=True)
 def suggest(request: HttpRequest) -> JsonResponse:
     text = request.GET.get("q", "")

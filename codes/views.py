@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from codes import exports, history, presentation
 from codes import search as search_engine
@@ -65,7 +65,7 @@ def _sections() -> tuple[list[dict], int]:
     return sections, totals["modifiers"]
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     sections, modifier_count = _sections()
     context = {
@@ -129,12 +129,12 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "codes/code_list.html", context)
 
 
-@require_GET
+@require_safe
 def code_list(request: HttpRequest) -> HttpResponse:
     return _browse(request, Kind.PROCEDURE)
 
 
-@require_GET
+@require_safe
 def modifier_list(request: HttpRequest) -> HttpResponse:
     return _browse(request, Kind.MODIFIER)
 
@@ -144,7 +144,7 @@ class SearchFilter(CodeFilter):
     q = None
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     text = _clean_query(request.GET.get("q", ""))
     fmt = request.GET.get("format")
@@ -270,27 +270,27 @@ def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool)
     )
 
 
-@require_GET
+@require_safe
 def code_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _code_response(request, code, Kind.PROCEDURE, as_json=False)
 
 
-@require_GET
+@require_safe
 def modifier_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _code_response(request, code, Kind.MODIFIER, as_json=False)
 
 
-@require_GET
+@require_safe
 def code_json(request: HttpRequest, code: str) -> HttpResponse:
     return _code_response(request, code, Kind.PROCEDURE, as_json=True)
 
 
-@require_GET
+@require_safe
 def modifier_json(request: HttpRequest, code: str) -> HttpResponse:
     return _code_response(request, code, Kind.MODIFIER, as_json=True)
 
 
-@require_GET
+@require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -303,7 +303,7 @@ def glossary(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def contact(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -334,7 +334,7 @@ def _release_export(request: HttpRequest, data, filename: str) -> HttpResponse |
     return response
 
 
-@require_GET
+@require_safe
 def release_list(request: HttpRequest) -> HttpResponse:
     summaries = history.ReleaseList(history.release_summaries())
     export = _release_export(request, summaries, "hcpcs-releases")
@@ -343,7 +343,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/release_list.html", {"summaries": summaries.summaries})
 
 
-@require_GET
+@require_safe
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
     release = get_object_or_404(Release, name=name)
     changes = history.compare_releases(release)

@@ -156,8 +156,10 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # Tests run without collectstatic: serve static/ straight from the finders there.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# ...looked up per request, so a missing STATIC_ROOT is not a warning in every test.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
-# Where `make setup` and `import_hcpcs --latest` look for CMS releases.
+# Where `make setup` and `import_hcpcs --all` look for CMS releases.
 _shared_data = BASE_DIR.parent / "shared" / "data" / "hcpcs"
 HCPCS_DATA_DIR = Path(
     env_str(

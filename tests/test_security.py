@@ -87,3 +87,14 @@ class AdminTests(TestCase):
         response = self.client.get(reverse("admin:login"))
         assert response.headers["X-Frame-Options"] == "DENY"
         assert "Content-Security-Policy" in response.headers
+
+
+class HeadRequestTests(TestCase):
+    """Monitors and CDNs send HEAD; every public page answers it like GET, without a body."""
+
+    def test_head_is_answered_on_public_pages(self):
+        make_code("X0001")
+        for path in ["/", "/codes/", "/codes/X0001/", "/codes/X0001.json", "/search/?q=x"]:
+            response = self.client.head(path)
+            assert response.status_code == 200, path
+            assert response.content == b"", path
