@@ -26,8 +26,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -m "not browser"
-	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser" -n auto
+	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
 	$(MAKE) test-browser
 
 # Playwright drives Debian's chromium (installed from Debian's packages when missing)
