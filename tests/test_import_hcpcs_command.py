@@ -203,9 +203,13 @@ class DownloadTests(TestCase):
         server.shutdown()
 
     def test_url_downloads_a_cms_zip_and_imports_it(self):
+        import tempfile
+
+        before = set(Path(tempfile.gettempdir()).glob("hcpcs-*"))
         out = run(url=f"{self.base}/2030-Alpha-Numeric-HCPCS-File.zip")
         assert "2030-jan: 1 records read" in out
         assert Code.objects.get().code == "X0001"
+        assert set(Path(tempfile.gettempdir()).glob("hcpcs-*")) == before
 
     def test_url_that_fails_to_download_is_a_clear_error(self):
         with pytest.raises(CommandError, match="Could not download"):

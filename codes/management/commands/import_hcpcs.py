@@ -1,3 +1,4 @@
+import shutil
 import sys
 import tempfile
 import urllib.request
@@ -57,8 +58,12 @@ class Command(BaseCommand):
             sources.append(folders[-1])
         if not sources:
             raise CommandError("Give a path, --url, --all or --latest-if-empty")
-        for source in sources:
-            self.import_one(source, release, dry_run, verbosity)
+        try:
+            for source in sources:
+                self.import_one(source, release, dry_run, verbosity)
+        finally:
+            if url:
+                shutil.rmtree(sources[len(paths)].parent, ignore_errors=True)
 
     def import_one(self, source: Path, name: str | None, dry_run: bool, verbosity: int) -> None:
         try:
@@ -112,6 +117,7 @@ class Command(BaseCommand):
                 while chunk := response.read(1 << 16):
                     out.write(chunk)
         except OSError as exc:
+            shutil.rmtree(target.parent, ignore_errors=True)
             raise CommandError(f"Could not download {url}: {exc}") from exc
         return target
 
