@@ -9,8 +9,6 @@ they keep their order and stay filterable on every database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 from django.urls import reverse
 
@@ -139,9 +137,6 @@ class CmsRecord(models.Model):
         """The CMS columns, in record-layout order."""
         return [f.name for f in CmsRecord._meta.get_fields()]
 
-    def record_values(self) -> dict:
-        return {name: getattr(self, name) for name in self.record_field_names()}
-
     def values_of(self, group: str) -> list[str]:
         """A repeated field's values in order, blanks dropped."""
         return [v for v in (getattr(self, c) for c in repeated_columns(group)) if v]
@@ -167,16 +162,8 @@ class CmsRecord(models.Model):
         return self.termination_date is not None
 
     @property
-    def coverage_meaning(self) -> str | None:
-        return reference.decode("coverage", self.coverage_code)
-
-    @property
     def action_meaning(self) -> str | None:
         return reference.decode("action", self.action_code)
-
-    @property
-    def betos_meaning(self) -> str | None:
-        return reference.decode("betos", self.betos_code)
 
 
 class Code(CmsRecord):
@@ -284,12 +271,3 @@ class ContactEntry(models.Model):
         if self.kind == self.ContactKind.WEB:
             return self.value
         return ""
-
-
-@dataclass(frozen=True)
-class DecodedValue:
-    """A published value with its meaning from the CMS code table, if it has one."""
-
-    value: str
-    meaning: str | None
-    in_table: bool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 from codes import importer
 from codes.importer import TEXT_LAYOUT, WORKBOOK_COLUMNS
@@ -42,15 +41,6 @@ def record_lines(
 def text_file(*records: list[str], header: list[str] | None = None, newline: str = "\r\n") -> bytes:
     lines = [*(header or []), *[line for record in records for line in record]]
     return (newline.join(lines) + newline).encode("cp1252")
-
-
-def write_text_release(
-    folder: Path, *records: list[str], name: str = "HCPC2030_JAN_ANWEB.txt"
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(text_file(*records))
-    return path
 
 
 def workbook_bytes(rows: list[dict], *, header_row: int = 1, drop: tuple[str, ...] = ()) -> bytes:
