@@ -28,11 +28,12 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -573,63 +574,74 @@ def _pair_key(release: Release, previous: Release) -> str:
 
 
 def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-    """(added, terminated, disappeared, changed) of these releases against their previous."""
-    found: dict[int, list[int]] = {pk: [0, 0, 0, 0] for pk in release_ids}
-    with connection.cursor() as cursor:
-        cursor.execute(*_counts_sql(release_ids))
-        for release_id, added, terminated, changed in cursor.fetchall():
-            found[release_id][0:2] = [added or 0, terminated or 0]
-            found[release_id][3] = changed or 0
-        cursor.execute(*_disappeared_sql(release_ids))
-        for release_id, disappeared in cursor.fetchall():
-            found[release_id][2] = disappeared
+    """(added, terminated, disappeared, changed) of these releases against their previous.
+
+    Two queries: the releases' order, then one pass over the versions of the counted
+    releases and of the releases before them, each joined to its code's version in the
+    release before its own (`previous`) and in the release after (`next`). A release's
+    own versions give its added, terminated and changed codes; the versions of the
+    release before it, unmatched in the next one, give the codes that disappeared.
+    """
+    found = {pk: [0, 0, 0, 0] for pk in release_ids}
+    order = list(Release.objects.order_by("effective_date").values_list("pk", flat=True))
+    previous_of = {pk: prev for prev, pk in itertools.pairwise(order) if pk in found}
+    if not previous_of:
+        return {pk: tuple(values) for pk, values in found.items()}
+    next_of = {prev: pk for pk, prev in previous_of.items()}
+    counted = Q(release_id__in=list(previous_of))
+    listed_before = counted & Q(previous__isnull=False)
+    rows = (
+        CodeVersion.objects.filter(release_id__in=[*previous_of, *next_of])
+        .annotate(previous=_version_in(previous_of), next=_version_in(next_of))
+        .order_by()
+        .values("release_id")
+        .annotate(
+            added=Count("pk", filter=counted & Q(previous__isnull=True)),
+            # Terminated now, and not before: new, or without a termination date before.
+            terminated=Count(
+                "pk",
+                filter=counted
+                & Q(termination_date__isnull=False, previous__termination_date__isnull=True),
+            ),
+            # Listed in both releases, less those with every compared column equal.
+            changed=Count("pk", filter=listed_before)
+            - Count("pk", filter=listed_before & _same_as_previous()),
+            gone_in_next=Count("pk", filter=Q(release_id__in=list(next_of), next__isnull=True)),
+        )
+    )
+    for row in rows:
+        if row["release_id"] in previous_of:
+            values = found[row["release_id"]]
+            values[0], values[1], values[3] = row["added"], row["terminated"], row["changed"]
+        if row["release_id"] in next_of:
+            found[next_of[row["release_id"]]][2] = row["gone_in_next"]
     return {pk: tuple(values) for pk, values in found.items()}
 
 
-def _neighbours_cte() -> str:
-    return (
-        f"WITH neighbours AS (SELECT id, LAG(id) OVER (ORDER BY effective_date) AS previous_id "
-        f"FROM {Release._meta.db_table})"
+def _version_in(release_of: dict[int, int]) -> FilteredRelation:
+    """The same code's version in the release `release_of` pairs with each version's own
+    release (a left join: no version when the code is not listed there)."""
+    other_release = Case(
+        *(When(release_id=own, then=Value(other)) for own, other in release_of.items()),
+        default=None,
+        output_field=IntegerField(),
+    )
+    return FilteredRelation(
+        "code_ref__versions", condition=Q(code_ref__versions__release_id=other_release)
     )
 
 
-def _counts_sql(release_ids: list[int]) -> tuple[str, list]:
-    # Null-safe inequality: nullable columns (dates, units) must count NULL -> value.
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    table = CodeVersion._meta.db_table
-    q = connection.ops.quote_name
-    changed = " OR ".join(f"n.{q(c)} {differs} p.{q(c)}" for c in compared_columns())
-    marks = ", ".join(["%s"] * len(release_ids))
-    sql = f"""
-        {_neighbours_cte()}
-        SELECT r.id,
-          SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END),
-          SUM(CASE WHEN n.termination_date IS NOT NULL
-                    AND (p.id IS NULL OR p.termination_date IS NULL) THEN 1 ELSE 0 END),
-          SUM(CASE WHEN p.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END)
-        FROM neighbours r
-        JOIN {table} n ON n.release_id = r.id
-        LEFT JOIN {table} p ON p.release_id = r.previous_id AND p.code_ref_id = n.code_ref_id
-        WHERE r.previous_id IS NOT NULL AND r.id IN ({marks})
-        GROUP BY r.id
-    """
-    return sql, list(release_ids)
-
-
-def _disappeared_sql(release_ids: list[int]) -> tuple[str, list]:
-    table = CodeVersion._meta.db_table
-    marks = ", ".join(["%s"] * len(release_ids))
-    sql = f"""
-        {_neighbours_cte()}
-        SELECT r.id, COUNT(p.id)
-        FROM neighbours r
-        JOIN {table} p ON p.release_id = r.previous_id
-        WHERE r.id IN ({marks}) AND NOT EXISTS (
-          SELECT 1 FROM {table} n WHERE n.release_id = r.id AND n.code_ref_id = p.code_ref_id
-        )
-        GROUP BY r.id
-    """
-    return sql, list(release_ids)
+def _same_as_previous() -> Q:
+    """Every compared column equal to the previous version's, two NULLs counting as
+    equal (so a date or a number going from empty to set, or back, is a change)."""
+    same = Q()
+    for column in compared_columns():
+        previous = f"previous__{column}"
+        equal = Q(**{column: F(previous)})
+        if CodeVersion._meta.get_field(column).null:
+            equal |= Q(**{f"{column}__isnull": True, f"{previous}__isnull": True})
+        same &= equal
+    return same
 
 
 SUMMARY_COLUMNS = [

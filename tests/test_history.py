@@ -221,6 +221,46 @@ class CodeHistoryTests(TestCase):
         assert changes.filtered("A").counts()["disappeared"] == 0
 
 
+class SummaryCountTests(TestCase):
+    """Each rule of the summary counts on its own, one code per case."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load(
+            "2030-jan",
+            record_lines("B0001", "Same"),
+            record_lines("B0002", "Date set"),
+            record_lines("B0003", "Units cleared", anesthesia_base_units="5"),
+            record_lines("B0004", "Termination moved", termination_date="20301231"),
+            record_lines("B0005", "Termination removed", termination_date="20291231"),
+            record_lines("B0006", "Terminated now"),
+            record_lines("B0007", "Gone"),
+        )
+        load(
+            "2030-apr",
+            record_lines("B0001", "Same"),
+            record_lines("B0002", "Date set", asc_effective_date="20300401"),
+            record_lines("B0003", "Units cleared"),
+            record_lines("B0004", "Termination moved", termination_date="20300331"),
+            record_lines("B0005", "Termination removed"),
+            record_lines("B0006", "Terminated now", termination_date="20300331"),
+            record_lines("B0008", "Added terminated", termination_date="20300331"),
+            record_lines("B0009", "Added"),
+        )
+
+    def test_counts_follow_each_rule(self):
+        cache.clear()
+        newest = history.release_summaries()[0]
+        # Changed: a date set, a number cleared, a termination moved, removed and set; two
+        # empty dates are equal (B0001). Terminated: set now and not set before (B0006),
+        # or listed for the first time already terminated (B0008); moved is not (B0004).
+        counts = (newest.added, newest.terminated, newest.disappeared, newest.changed)
+        assert counts == (2, 2, 1, 5)
+        changes = history.compare_releases(newest.release)
+        assert [c.code for c in changes.changed] == ["B0002", "B0003", "B0004", "B0005", "B0006"]
+        assert [c.code for c in changes.terminated] == ["B0006", "B0008"]
+
+
 @pytest.mark.integration
 class RealHistoryTests(RealDataTestCase):
     """Counts from PROVENANCE.md; procedures and modifiers keyed apart."""
