@@ -9,8 +9,11 @@ they keep their order and stay filterable on every database.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from django.db import models
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
 from codes.querysets import CodeQuerySet
@@ -46,6 +49,30 @@ def _char(max_length: int, **kwargs) -> models.CharField:
 class Kind(models.TextChoices):
     PROCEDURE = "procedure", "Procedure code"
     MODIFIER = "modifier", "Modifier"
+
+
+# URL names of the canonical code pages.
+CODE_PAGES = {Kind.PROCEDURE: "codes:detail", Kind.MODIFIER: "codes:modifier_detail"}
+_PLAIN_CODE = re.compile(r"[A-Z0-9]{1,5}")
+_PLACEHOLDER = "00000"
+
+
+@functools.lru_cache(maxsize=32)
+def _code_page_pattern(url_name: str, script_prefix: str, urlconf) -> str:
+    return reverse(url_name, urlconf=urlconf, args=[_PLACEHOLDER])
+
+
+def code_page_url(kind: str, code: str) -> str:
+    """The canonical page of a code: reverse() once per URL name, then a substitution.
+
+    reverse() costs more than rendering a list row, and a page lists fifty codes.
+    """
+    url_name = CODE_PAGES[kind]
+    if not _PLAIN_CODE.fullmatch(code):
+        return reverse(url_name, args=[code])
+    pattern = _code_page_pattern(url_name, get_script_prefix(), get_urlconf())
+    head, _, tail = pattern.rpartition(_PLACEHOLDER)
+    return f"{head}{code}{tail}"
 
 
 class Release(models.Model):
@@ -193,9 +220,7 @@ class Code(CmsRecord):
         ]
 
     def get_absolute_url(self) -> str:
-        if self.is_modifier:
-            return reverse("codes:modifier_detail", args=[self.code])
-        return reverse("codes:detail", args=[self.code])
+        return code_page_url(self.kind, self.code)
 
 
 class CodeVersion(CmsRecord):

@@ -104,8 +104,18 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # The project's own templates lose their layout whitespace when loaded
+            # (hcpcs_site/template_loaders.py); the apps' templates are read as they are.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "hcpcs_site.template_loaders.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -59,7 +59,7 @@ class CodeListTests(TestCase):
         self.assertContains(response, '<a class="code" href="/codes/E0007/">E0007</a>', html=True)
         self.assertContains(response, "Equipment item 7")
         self.assertContains(response, "Terminated 2024-12-31")
-        self.assertContains(response, '<span class="status status-active">Active</span>', html=True)
+        self.assertContains(response, '<td class="status">Active</td>', html=True)
 
     def test_filter_form_keeps_its_state(self):
         response = self.get(section="E", coverage="D", q="equipment")
