@@ -52,6 +52,7 @@ from functools import cached_property
 from django.db import connection, connections, models
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz.distance import OSA
 
 FTS_TABLE = "codes_code_fts"
 WORD = re.compile(r"[^\W_]+")
@@ -480,21 +481,7 @@ def _trigrams(word: str) -> set[str]:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein distance (adjacent swaps count once), capped at `limit + 1`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 # Highlighting ----------------------------------------------------------------------------
