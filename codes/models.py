@@ -217,6 +217,12 @@ class Code(CmsRecord):
             models.Index(fields=["coverage_code"], name="codes_code_coverage_idx"),
             # BETOS filter on the browse page.
             models.Index(fields=["betos_code"], name="codes_code_betos_idx"),
+            # "Codes that refer to" on a code page: any cross-reference column equal to it
+            # (one index each, so the OR is answered by index lookups, not a table scan).
+            *(
+                models.Index(fields=[column], name=f"codes_code_xref{n}_idx")
+                for n, column in enumerate(repeated_columns("cross_references"), start=1)
+            ),
         ]
 
     def get_absolute_url(self) -> str:
