@@ -8,7 +8,7 @@ The importer is two pure steps and one transactional one:
 * `parse_text` / `parse_workbook` turn the record file into `CodeRecord`s, one per code
   or modifier, with continuation lines joined; `parse_notes` reads the processing notes.
   Every problem raises `ImportFailure` naming the file and the line or row.
-* `load(parsed, release_name)` writes one release inside one transaction: each
+* `load(parsed)` writes one release inside one transaction: each
   record's version for that release, then the current state of every code it touches,
   then the search index. Loading the same data twice writes nothing.
 
@@ -21,17 +21,22 @@ on any row and store a few cells as numbers.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max
 
 RECORD_LENGTH = 320
 FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
@@ -130,8 +135,10 @@ class ImportFailure(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class CodeRecord:
+# A named tuple, not a frozen dataclass: as immutable, but built in one step, where a
+# frozen dataclass sets each of its 50 fields through object.__setattr__ (a tenth of an
+# import's time).
+class CodeRecord(NamedTuple):
     """One procedure code or modifier as a release file gives it (text exactly as read)."""
 
     kind: str
@@ -183,7 +190,7 @@ class CodeRecord:
     action_effective_date: date | None = None
     termination_date: date | None = None
     action_code: str = ""
-    unparsed: dict[str, str] = field(default_factory=dict, hash=False)
+    unparsed: Mapping[str, str] = MappingProxyType({})
 
     @property
     def key(self) -> tuple[str, str]:
@@ -194,7 +201,17 @@ class CodeRecord:
         return {name: getattr(self, name) for name in _VALUE_NAMES}
 
 
-_VALUE_NAMES = tuple(f.name for f in fields(CodeRecord) if f.name != "source_line")
+_FIELD_NAMES = CodeRecord._fields
+_VALUE_NAMES = tuple(name for name in _FIELD_NAMES if name != "source_line")
+_KEY = attrgetter("kind", "code")
+# The parsers fill a list laid out like CodeRecord's fields (but `unparsed`, which
+# `_typed` appends) and build the record from it positionally.
+_SLOTS = _FIELD_NAMES[:-1]
+_KIND, _CODE, _LONG, _SOURCE_LINE = (
+    _SLOTS.index(n) for n in ("kind", "code", "long_description", "source_line")
+)
+_UNITS = _SLOTS.index("anesthesia_base_units")
+_DATE_SLOTS = tuple((i, name) for i, name in enumerate(_SLOTS) if name in DATE_COLUMNS)
 
 
 @dataclass
@@ -373,27 +390,55 @@ def parse_release_name(name: str) -> tuple[str, date]:
 
 def parse(files: ReleaseFiles, progress: Progress = _no_progress) -> list[CodeRecord]:
     if files.is_workbook:
-        records = list(parse_workbook(files.record_bytes, files.record_name, progress))
+        read, records_of = _workbook_rows, _workbook_records
     else:
-        records = list(parse_text(files.record_bytes, files.record_name, progress))
-    if not records:
-        raise ImportFailure(files.record_name, "no HCPCS records found (is this an ANWEB file?)")
-    _check_unique(records, files)
+        read, records_of = decode_cp1252, _text_records
+    # The file's rows or lines, then the records made of them.
+    contents = read(files.record_bytes, files.record_name)
+    with _cycle_collection_paused():
+        records = list(records_of(contents, files.record_name, progress))
+        if not records:
+            raise ImportFailure(
+                files.record_name, "no HCPCS records found (is this an ANWEB file?)"
+            )
+        _check_unique(records, files)
     return records
 
 
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while records are built and written.
+
+    Parsing and loading allocate tens of thousands of lists and tuples that form no
+    reference cycles, yet each batch of allocations sets the collector traversing them,
+    and about once an import every other object alive too (30-60 ms a full pass): some
+    50 ms of a 0.5 s import, finding nothing. Reference counting frees memory as usual
+    meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _check_unique(records: list[CodeRecord], files: ReleaseFiles) -> None:
+    keys = list(map(_KEY, records))
+    if len(set(keys)) == len(keys):
+        return
     unit = "row" if files.is_workbook else "line"
     seen: dict[tuple[str, str], int] = {}
-    for record in records:
-        if record.key in seen:
+    for key, record in zip(keys, records, strict=True):
+        if key in seen:
             raise ImportFailure(
                 files.record_name,
-                f"{record.kind} {record.code} appears again (first at {unit} {seen[record.key]})",
+                f"{record.kind} {record.code} appears again (first at {unit} {seen[key]})",
                 record.source_line,
                 unit,
             )
-        seen[record.key] = record.source_line
+        seen[key] = record.source_line
 
 
 def decode_cp1252(data: bytes, source: str) -> list[str]:
@@ -411,89 +456,110 @@ def decode_cp1252(data: bytes, source: str) -> list[str]:
     return text.split("\n")
 
 
+# Where a first line holds each record field (empty slices for the fields it does not
+# give: kind and source line). Slicing past the end of a trimmed line gives "", as the
+# blanks it lost would after stripping.
+_TEXT_POSITIONS = {
+    "code": (1, 5),
+    "sequence_number": (6, 10),
+    "long_description": (12, 91),
+    "short_description": (92, 119),
+    **{column: (first, last) for column, first, last in TEXT_LAYOUT},
+}
+_FIRST_LINE_FIELDS = itemgetter(
+    *(
+        slice(_TEXT_POSITIONS[name][0] - 1, _TEXT_POSITIONS[name][1])
+        if name in _TEXT_POSITIONS
+        else slice(0, 0)
+        for name in _SLOTS
+    )
+)
+
+
 def parse_text(data: bytes, source: str, progress: Progress = _no_progress) -> Iterator[CodeRecord]:
     """Records of a fixed-width ANWEB file, continuation lines joined."""
-    current: dict | None = None
+    return _text_records(decode_cp1252(data, source), source, progress)
+
+
+def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator[CodeRecord]:
+    current: list | None = None
     pieces: list[str] = []
-    for number, raw in enumerate(decode_cp1252(data, source), start=1):
+    dates: dict[str, date | None] = {}
+    for number, raw in enumerate(lines, start=1):
         progress(1)
         line = raw.rstrip("\r\n")
         if len(line) > RECORD_LENGTH and line[RECORD_LENGTH:].strip():
             raise ImportFailure(source, f"line is {len(line)} characters, longer than 320", number)
-        if not _is_record_line(line):
+        if len(line) < 11 or line[10] not in "3478" or not line[5:10].isdigit():
             if current is not None and line.strip() and line.strip() != "\x1a":
                 raise ImportFailure(
                     source, "not a HCPCS record line (record id in column 11)", number
                 )
             continue
-        line = line.ljust(RECORD_LENGTH)
         record_id = line[10]
-        code = line[0:5].strip()
         if record_id in FIRST_LINE_IDS:
             if current is not None:
-                yield _finish(current, pieces)
-            current = _first_line_values(line, FIRST_LINE_IDS[record_id], code, source, number)
-            pieces = [line[11:91].strip()]
+                current[_LONG] = " ".join(filter(None, pieces))
+                yield CodeRecord._make(current)
+            current = _first_line_values(line, FIRST_LINE_IDS[record_id], source, number, dates)
+            pieces = [current[_LONG]]
         else:
+            code = line[0:5].strip()
             if (
                 current is None
-                or current["code"] != code
-                or current["kind"] != CONTINUATION_IDS[record_id]
+                or current[_CODE] != code
+                or current[_KIND] != CONTINUATION_IDS[record_id]
             ):
                 raise ImportFailure(
                     source, f"continuation line for {code} follows no first line of it", number
                 )
             pieces.append(line[11:91].strip())
     if current is not None:
-        yield _finish(current, pieces)
+        current[_LONG] = " ".join(filter(None, pieces))
+        yield CodeRecord._make(current)
 
 
-def _is_record_line(line: str) -> bool:
-    return len(line) >= 11 and line[10] in "3478" and line[5:10].isdigit()
-
-
-def _first_line_values(line: str, kind: str, code: str, source: str, number: int) -> dict:
+def _first_line_values(line: str, kind: str, source: str, number: int, dates: dict) -> list:
+    code = line[0:5].strip()
     if len(line.rstrip()) < 92:
         raise ImportFailure(
             source, f"record for {code} is truncated (no short description)", number
         )
     if not code:
         raise ImportFailure(source, "record has no code in columns 1-5", number)
-    values = {
-        "kind": kind,
-        "code": code,
-        "sequence_number": line[5:10],
-        "short_description": line[91:119].strip(),
-        "source_line": number,
-    }
-    for column, first, last in TEXT_LAYOUT:
-        values[column] = line[first - 1 : last].strip()
-    return _typed(values, source, number, "line")
+    values = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
+    values[_KIND] = kind
+    values[_SOURCE_LINE] = number
+    return _typed(values, dates)
 
 
-def _finish(values: dict, pieces: list[str]) -> CodeRecord:
-    return CodeRecord(long_description=" ".join(p for p in pieces if p), **values)
-
-
-def _typed(values: dict, source: str, number: int, unit: str) -> dict:
-    """Dates and base units become typed values.
+def _typed(values: list, dates: dict[str, date | None]) -> list:
+    """Dates and base units become typed values; `values` gets its `unparsed` appended.
 
     CMS occasionally publishes a value its own layout does not allow (2018-jan has five
     ASC dates of six digits, shifted one field left). Such text is kept verbatim in
     `unparsed` and the typed column stays empty, so nothing CMS published is lost or
-    reinterpreted.
+    reinterpreted. `dates` remembers each date text already read: a release has a few
+    hundred distinct dates among tens of thousands.
     """
     unparsed = {}
-    for column in DATE_COLUMNS:
-        text = values[column]
-        values[column] = parse_date(text)
-        if text and values[column] is None:
+    for position, column in _DATE_SLOTS:
+        text = values[position]
+        if not text:
+            values[position] = None
+            continue
+        try:
+            day = dates[text]
+        except KeyError:
+            day = dates[text] = parse_date(text)
+        values[position] = day
+        if day is None:
             unparsed[column] = text
-    units = values["anesthesia_base_units"]
-    values["anesthesia_base_units"] = int(units) if units.isdigit() else None
+    units = values[_UNITS]
+    values[_UNITS] = int(units) if units.isdigit() else None
     if units and not units.isdigit():
         unparsed["anesthesia_base_units"] = units
-    values["unparsed"] = unparsed
+    values.append(unparsed)
     return values
 
 
@@ -511,46 +577,54 @@ def parse_workbook(
     data: bytes, source: str, progress: Progress = _no_progress
 ) -> Iterator[CodeRecord]:
     """Records of an ANWEB workbook, whatever row its header is on."""
-    rows = _workbook_rows(data, source)
+    return _workbook_records(_workbook_rows(data, source), source, progress)
+
+
+def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iterator[CodeRecord]:
     header_index, columns = _find_header(rows, source)
-    current: dict | None = None
+    # The record id takes the place of kind (and, unused, of source line) in the values.
+    names = [name if name in columns else "record_id" for name in _SLOTS]
+    positions = [columns[name] for name in names]
+    cells_of = itemgetter(*positions)
+    current: list | None = None
+    dates: dict[str, date | None] = {}
     for index in range(header_index + 1, len(rows)):
         number = index + 1
         progress(1)
-        cells = _row_cells(rows[index], columns)
-        if not any(cells.values()):
+        row = rows[index]
+        try:
+            values = list(map(str.strip, cells_of(row)))
+        except (IndexError, TypeError):
+            # A short row, or one of the few cells stored as a number or date.
+            values = [_cell_text(row, p, name) for p, name in zip(positions, names, strict=True)]
+        if not any(values):
             continue
-        record_id = cells.pop("record_id")
+        record_id = values[_KIND]
         if record_id in CONTINUATION_IDS:
             # A workbook row with record id 4/8 carries the rest of a description that
             # did not fit in the cell before it.
-            if current is None or current["code"] != cells["code"]:
+            if current is None or current[_CODE] != values[_CODE]:
                 raise ImportFailure(
                     source,
-                    f"continuation row for {cells['code']} follows no first row of it",
+                    f"continuation row for {values[_CODE]} follows no first row of it",
                     number,
                     "row",
                 )
-            current["long_description"] = (
-                f"{current['long_description']} {cells['long_description']}".strip()
-            )
+            current[_LONG] = " ".join(filter(None, (current[_LONG], values[_LONG])))
             continue
         if record_id not in FIRST_LINE_IDS:
             raise ImportFailure(
                 source, f"record id {record_id!r} is not 3, 4, 7 or 8", number, "row"
             )
         if current is not None:
-            yield CodeRecord(**current)
-        if not cells["code"]:
+            yield CodeRecord._make(current)
+        if not values[_CODE]:
             raise ImportFailure(source, "row has no HCPC code", number, "row")
-        current = _typed(
-            {**cells, "kind": FIRST_LINE_IDS[record_id], "source_line": number},
-            source,
-            number,
-            "row",
-        )
+        values[_KIND] = FIRST_LINE_IDS[record_id]
+        values[_SOURCE_LINE] = number
+        current = _typed(values, dates)
     if current is not None:
-        yield CodeRecord(**current)
+        yield CodeRecord._make(current)
 
 
 def _workbook_rows(data: bytes, source: str) -> list[list]:
@@ -574,15 +648,6 @@ def _find_header(rows: list[list], source: str) -> tuple[int, dict[str, int]]:
                 )
             return index, {WORKBOOK_COLUMNS[h]: headings.index(h) for h in WORKBOOK_COLUMNS}
     raise ImportFailure(source, "no header row starting with HCPC in the first 100 rows")
-
-
-def _row_cells(row: list, columns: dict[str, int]) -> dict[str, str]:
-    if len(row) > max(columns.values()):
-        raw = {name: row[pos] for name, pos in columns.items()}
-        # Nearly every cell is text; only the odd numeric cell takes the slow path.
-        if all(type(cell) is str for cell in raw.values()):
-            return {name: cell.strip() for name, cell in raw.items()}
-    return {name: _cell_text(row, pos, name) for name, pos in columns.items()}
 
 
 def _cell_text(row: list, position: int, column: str) -> str:
@@ -670,15 +735,15 @@ def load(parsed: ParsedRelease) -> ImportStats:
         procedures=parsed.procedure_count,
         modifiers=parsed.modifier_count,
     )
-    with transaction.atomic():
+    with _cycle_collection_paused(), transaction.atomic():
         release, stats.release_created = Release.objects.get_or_create(
             name=parsed.name,
             defaults={
                 "effective_date": parsed.effective_date,
                 "source_name": parsed.source_name,
                 "sha256": parsed.sha256,
-                "procedure_count": parsed.procedure_count,
-                "modifier_count": parsed.modifier_count,
+                "procedure_count": stats.procedures,
+                "modifier_count": stats.modifiers,
             },
         )
         _update_release_source(release, parsed, stats)
@@ -714,8 +779,7 @@ def _update_release_source(release, parsed: ParsedRelease, stats: ImportStats) -
     ):
         return
     release.source_name, release.sha256 = parsed.source_name, parsed.sha256
-    release.procedure_count = parsed.procedure_count
-    release.modifier_count = parsed.modifier_count
+    release.procedure_count, release.modifier_count = stats.procedures, stats.modifiers
     release.save()
 
 
@@ -730,19 +794,26 @@ def _load_versions(records: list[CodeRecord], release, stats: ImportStats) -> se
     from codes.models import CodeVersion
 
     columns = record_columns()
-    code_ids, first_seen = _ensure_codes(records, release)
-    existing = {
-        (row[0], row[1]): row
-        for row in CodeVersion.objects.filter(release=release).values_list(
-            "kind", "code", "pk", "code_ref", *columns
-        )
-    }
-    new_rows, stale_pks, touched = [], [], set()
-    for record in records:
-        values = record.values()
-        row = tuple(values[c] for c in columns)
-        old = existing.pop(record.key, None)
-        if old is not None and tuple(old[4:]) == row:
+    row_of = attrgetter(*columns)
+    keys = list(map(_KEY, records))
+    code_ids, first_seen = _ensure_codes(records, keys, release, columns)
+    existing = {}
+    if not stats.release_created:
+        existing = {
+            (row[0], row[1]): row
+            for row in CodeVersion.objects.filter(release=release).values_list(
+                "kind", "code", "pk", "code_ref", *columns
+            )
+        }
+    copies, written, stale_pks, touched = [], [], [], set()
+    for record, key in zip(records, keys, strict=True):
+        code_id = code_ids[key]
+        if key in first_seen:
+            # A code first seen here has no versions yet, and its row holds this record.
+            copies.append((record.source_line, code_id))
+            continue
+        old = existing.pop(key, None)
+        if old is not None and old[4:] == row_of(record):
             stats.unchanged += 1
             continue
         if old is None:
@@ -750,41 +821,86 @@ def _load_versions(records: list[CodeRecord], release, stats: ImportStats) -> se
         else:
             stats.updated += 1
             stale_pks.append(old[2])
-        code_id = code_ids[record.key]
-        if record.key not in first_seen:
-            touched.add(code_id)
-        new_rows.append((release.pk, code_id, record.source_line, *row))
+        touched.add(code_id)
+        written.append(record)
+    stats.created += len(copies)
     stale_pks += [old[2] for old in existing.values()]
     touched |= {old[3] for old in existing.values()}
     stats.removed = len(existing)
     for chunk in _chunks(stale_pks, 500):
         CodeVersion.objects.filter(pk__in=chunk).delete()
-    _insert_many(CodeVersion, ["release_id", "code_ref_id", "source_line", *columns], new_rows)
+    _insert_many(
+        CodeVersion,
+        ["release_id", "code_ref_id", "source_line", *columns],
+        [
+            repeat(release.pk),
+            [code_ids[_KEY(r)] for r in written],
+            [r.source_line for r in written],
+            *_record_columns(written, columns),
+        ],
+    )
+    _copy_new_codes(columns, copies)
     return touched
 
 
 def _ensure_codes(
-    records: list[CodeRecord], release
+    records: list[CodeRecord], keys: list[tuple[str, str]], release, columns: list[str]
 ) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
-    """Ids of the Code rows for these records, creating rows for codes first seen here.
+    """Ids of the Code rows for these records (keyed by `keys`), creating rows for codes
+    first seen here.
 
     A code first seen here gets this release's values at once, so it needs no refresh.
     """
     from codes.models import Code
 
-    columns = record_columns()
-    known = {(kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")}
-    new_records = [r for r in records if r.key not in known]
-    if new_records:
-        rows = [
-            (release.pk, *(values[c] for c in columns))
-            for values in map(CodeRecord.values, new_records)
-        ]
-        _insert_many(Code, ["release_id", *columns], rows)
-        known = {
-            (kind, code): pk for pk, kind, code in Code.objects.values_list("pk", "kind", "code")
-        }
-    return known, {r.key for r in new_records}
+    select = f"SELECT kind, code, id FROM {connection.ops.quote_name(Code._meta.db_table)}"
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        known = {(kind, code): pk for kind, code, pk in cursor.fetchall()}
+        new_records = [r for r, key in zip(records, keys, strict=True) if key not in known]
+        if new_records:
+            _insert_many(
+                Code,
+                ["release_id", *columns],
+                [repeat(release.pk), *_record_columns(new_records, columns)],
+            )
+            cursor.execute(f"{select} WHERE release_id = %s", [release.pk])
+            first_seen = set(keys).difference(known)
+            known.update(((kind, code), pk) for kind, code, pk in cursor.fetchall())
+            return known, first_seen
+    return known, set()
+
+
+def _record_columns(records: list[CodeRecord], columns: list[str]) -> list[tuple]:
+    """The records' values column by column, for `_insert_many`."""
+    by_field = list(zip(*records, strict=True)) or [()] * len(_FIELD_NAMES)
+    return [by_field[_FIELD_NAMES.index(column)] for column in columns]
+
+
+def _copy_new_codes(columns: list[str], copies: list[tuple[int, int]]) -> None:
+    """The versions of codes first seen in this release, copied from their Code rows.
+
+    The rows were just written from the same records, so the database copies them
+    instead of receiving every value a second time; only each record's line is sent.
+    `copies` holds (source line, code id).
+    """
+    from codes.models import Code, CodeVersion
+
+    if not copies:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(f"c.{quote(c)}" for c in columns)
+    targets = ", ".join(quote(c) for c in ["release_id", "code_ref_id", "source_line", *columns])
+    copy = (
+        f"INSERT INTO {quote(CodeVersion._meta.db_table)} ({targets}) "
+        f"SELECT c.{quote('release_id')}, c.{quote('id')}, lines.source_line, {names} "
+        f"FROM lines JOIN {quote(Code._meta.db_table)} c ON c.{quote('id')} = lines.code_id"
+    )
+    # The pairs are integers read from this database and the parsed file, written into
+    # the statement as numbers: one statement, however many codes are new.
+    lines = ", ".join(f"({int(line)}, {int(code_id)})" for line, code_id in copies)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH lines (source_line, code_id) AS (VALUES {lines}) {copy}")
 
 
 def _load_notes(notes: dict[str, str], release) -> int:
@@ -805,9 +921,10 @@ def _load_notes(notes: dict[str, str], release) -> int:
 def refresh_current(code_ids: Iterable[int] | None = None) -> None:
     """Give codes the fields of their newest version; drop codes with no version left.
 
-    `code_ids` limits the work to the codes an import touched (None: every code). Only
-    each code's newest version is read, so the cost does not grow with the number of
-    releases kept.
+    `code_ids` limits the work to the codes an import touched (None: every code). The
+    database finds each code's newest version and copies its values itself: only ids
+    pass through Python, and only each code's own versions are looked at, so the cost
+    hardly grows with the number of releases kept.
     """
     from codes.models import Code
 
@@ -817,33 +934,38 @@ def refresh_current(code_ids: Iterable[int] | None = None) -> None:
 
 
 def _refresh_chunk(code_ids: list[int]) -> None:
-    from codes.models import Code, CodeVersion, Release
+    """Copy each code's newest version into its row, in the database, one statement for
+    the whole chunk; rows that already hold those values are left alone."""
+    from codes.models import CmsRecord, Code, CodeVersion, Release
 
-    columns = record_columns()
-    release_on = dict(Release.objects.values_list("effective_date", "pk"))
-    latest = (
-        CodeVersion.objects.filter(code_ref__in=code_ids)
-        .values("code_ref")
-        .annotate(latest=Max("release__effective_date"))
-        .values_list("code_ref", "latest")
+    quote = connection.ops.quote_name
+    codes, versions = quote(Code._meta.db_table), quote(CodeVersion._meta.db_table)
+    names = ["release_id", *record_columns()]
+    listed = ", ".join(quote(c) for c in names)
+    nullable = {f.column for f in CmsRecord._meta.get_fields() if f.null}
+    differs = " OR ".join(
+        f"v.{name} <> {codes}.{name}"
+        + (f" OR (v.{name} IS NULL) <> ({codes}.{name} IS NULL)" if c in nullable else "")
+        for c, name in ((c, quote(c)) for c in names)
     )
-    wanted = {(code_id, release_on[day]) for code_id, day in latest}
-    newest = {
-        code_id: (release_id, *values)
-        for code_id, release_id, *values in CodeVersion.objects.filter(
-            code_ref__in=code_ids, release__in={release for _, release in wanted}
-        ).values_list("code_ref", "release", *columns)
-        if (code_id, release_id) in wanted
-    }
-    current = {
-        pk: tuple(rest)
-        for pk, *rest in Code.objects.filter(pk__in=code_ids).values_list("pk", "release", *columns)
-    }
-    changed = [
-        (*values, code_id) for code_id, values in newest.items() if current.get(code_id) != values
-    ]
-    _update_many(Code, ["release_id", *columns], changed)
-    orphans = [pk for pk in current if pk not in newest]
+    newest = (
+        f"(SELECT nv.id FROM {versions} nv JOIN {quote(Release._meta.db_table)} nr "
+        f"ON nr.id = nv.release_id WHERE nv.code_ref_id = {codes}.id "
+        "ORDER BY nr.effective_date DESC LIMIT 1)"
+    )
+    # Ids read from the database, written into the statement as numbers.
+    chunk = ", ".join(str(int(pk)) for pk in code_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {codes} SET ({listed}) = "
+            f"(SELECT {listed} FROM {versions} WHERE id = {newest}) WHERE id IN ({chunk}) "
+            f"AND EXISTS (SELECT 1 FROM {versions} v WHERE v.id = {newest} AND ({differs}))"
+        )
+        cursor.execute(
+            f"SELECT id FROM {codes} WHERE id IN ({chunk}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {versions} v WHERE v.code_ref_id = {codes}.id)"
+        )
+        orphans = [pk for (pk,) in cursor.fetchall()]
     if orphans:
         Code.objects.filter(pk__in=orphans).delete()
 
@@ -853,57 +975,60 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-# The ORM's bulk_create and bulk_update spend most of an import preparing 50 values per
-# row one by one (and SQLite caps a statement at 999 parameters, so ~19 rows at a time);
-# executemany with values prepared once per column is several times faster.
-def _insert_many(model, columns: list[str], rows: list[tuple]) -> None:
+# The ORM's bulk_create spends most of an import preparing 50 values per row one by one
+# (and SQLite caps a statement at 999 parameters, so ~19 rows at a time); executemany
+# with only the dates and JSON prepared, column by column, is several times faster.
+def _insert_many(model, columns: list[str], values: list[Iterable]) -> None:
+    """Insert rows given column by column: `values[i]` holds column i of every row.
+
+    A column of a value common to every row may be `itertools.repeat(value)`. A column
+    every row leaves blank (NULL, "" or {}) is written once into the statement instead of
+    being sent with each row: a release leaves a third of the record layout unused.
+    """
+    items, sent = [], []
+    for column, column_values in zip(columns, values, strict=True):
+        field = model._meta.get_field(column.removesuffix("_id"))
+        blank = _blank_literal(field, column_values)
+        items.append(blank or "%s")
+        if blank is None:
+            sent.append(_adapted(field, column_values))
+    rows = list(zip(*sent, strict=False))
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})", _adapted(model, columns, rows)
-        )
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(items)})", rows)
 
 
-def _update_many(model, columns: list[str], rows: list[tuple]) -> None:
-    """Rows are the new column values followed by the primary key."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE id = %s",
-            _adapted(model, [*columns, "id"], rows),
-        )
+def _blank_literal(field, values: Iterable) -> str | None:
+    """SQL for the blank every one of `values` holds, or None."""
+    if not isinstance(values, Sequence) or not values or values[0] not in (None, "", {}):
+        return None
+    blank = values[0]
+    if values.count(blank) != len(values):
+        return None
+    if blank is None:
+        return "NULL"
+    return "'{}'" if field.get_internal_type() == "JSONField" else "''"
 
 
-def _adapted(model, columns: list[str], rows: list[tuple]) -> list[tuple]:
-    """Rows with dates and JSON prepared for the database; plain text passes as is."""
-    kinds = {
-        i: model._meta.get_field(c.removesuffix("_id")).get_internal_type()
-        for i, c in enumerate(columns)
-    }
-    adapt_date = connection.ops.adapt_datefield_value
-    prepared = {
-        i: (
-            adapt_date
-            if kind == "DateField"
-            else model._meta.get_field(columns[i]).get_db_prep_save
-        )
-        for i, kind in kinds.items()
-        if kind in {"DateField", "JSONField"}
-    }
-    adapted = []
-    for row in rows:
-        row = list(row)
-        for i, prepare in prepared.items():
-            row[i] = prepare(row[i]) if prepare is adapt_date else prepare(row[i], connection)
-        adapted.append(tuple(row))
-    return adapted
+def _adapted(field, values: Iterable) -> Iterable:
+    """A column's values prepared for the database: dates and JSON; the rest as they are."""
+    kind = field.get_internal_type()
+    if kind == "DateField":
+        # A release has a few hundred distinct dates among its tens of thousands.
+        adapt = connection.ops.adapt_datefield_value
+        adapted = {value: adapt(value) for value in set(values)}
+        return list(map(adapted.__getitem__, values))
+    if kind == "JSONField":
+        # Nearly every record has nothing unparsed: its {} is prepared once.
+        empty = connection.ops.adapt_json_value({}, field.encoder)
+        return [
+            empty if value == {} else connection.ops.adapt_json_value(value, field.encoder)
+            for value in values
+        ]
+    return values
 
 
 def remove_release(name: str) -> int:
