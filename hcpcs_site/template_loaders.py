@@ -1,4 +1,4 @@
-"""A filesystem template loader that drops the templates' layout whitespace.
+"""A filesystem template loader that drops the HTML templates' layout whitespace.
 
 The project's templates are indented for people to read; sent as written, indentation
 and the empty lines left by `{% if %}` and `{% for %}` lines are a sixth of a page. This
@@ -54,5 +54,8 @@ def trim_layout(source: str) -> str:
 
 
 class Loader(filesystem.Loader):
+    """Trims HTML templates; others (robots.txt, XML) are read exactly as written."""
+
     def get_contents(self, origin) -> str:
-        return trim_layout(super().get_contents(origin))
+        contents = super().get_contents(origin)
+        return trim_layout(contents) if origin.name.endswith(".html") else contents

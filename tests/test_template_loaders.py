@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.template import engines
 from django.test import SimpleTestCase
 
@@ -48,3 +49,9 @@ class ProjectTemplatesTests(SimpleTestCase):
         source = engines["django"].engine.get_template("codes/_code_table.html").source
         assert source == trim_layout(source)
         assert not any(line[:1] in " \t" for line in source.splitlines())
+
+    def test_other_templates_are_read_as_written(self):
+        engine = engines["django"].engine
+        source = engine.get_template("discovery/robots.txt").source
+        assert source == (settings.BASE_DIR / "templates/discovery/robots.txt").read_text()
+        assert "\n\n" in source
