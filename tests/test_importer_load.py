@@ -1,6 +1,7 @@
 """load() and refresh_current(): every field the parser read reaches the database exactly."""
 
 import pytest
+from django.db import connection
 
 from codes import importer
 from codes.models import Code, CodeVersion
@@ -122,3 +123,15 @@ def test_a_reissued_file_that_blanks_a_date_or_fills_one_updates_the_code():
     assert stored(Code, reissued) == expected(reissued)
     importer.load(release("2029-jan", FULL, MODIFIER))
     assert stored(Code, reissued) == expected(release("2029-jan", FULL, MODIFIER))
+
+
+@pytest.mark.postgresql
+def test_a_load_leaves_no_pending_entries_in_the_search_indexes():
+    # Entries waiting in a GIN index's pending list are read on every search.
+    if connection.vendor != "postgresql":
+        pytest.skip("runs on PostgreSQL: scripts/with-postgres.sh .venv/bin/python -m pytest")
+    importer.load(release("2024-jan", FULL, MODIFIER))
+    with connection.cursor() as cursor:
+        for index in ("codes_code_search_vector_idx", "codes_code_short_trgm_idx"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            assert cursor.fetchone()[0] == 0, index
