@@ -133,6 +133,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The whole data set is a few megabytes and stays in memory, where PostgreSQL's
+    # default random_page_cost (4, for spinning disks) makes the planner read every
+    # code's search vector instead of using the GIN index: 7 ms instead of 0.4 ms for a
+    # broad search. Behind a pooler that drops startup options (PgBouncer in transaction
+    # mode), set it on the database instead: ALTER DATABASE ... SET random_page_cost.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c random_page_cost={env_str('DATABASE_RANDOM_PAGE_COST', '1.1')}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -205,6 +205,15 @@ class DatabaseTests(TestCase):
         assert any("gin_trgm_ops" in d for d in definitions)
 
 
+    @pytest.mark.postgresql
+    def test_postgresql_sessions_cost_random_reads_as_memory_reads(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("runs on PostgreSQL: scripts/with-postgres.sh .venv/bin/python -m pytest")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            assert cursor.fetchone()[0] == "1.1"
+
+
 class WithPostgresScriptTests(SimpleTestCase):
     """scripts/with-postgres.sh, which `make test` uses for the PostgreSQL run."""
 
