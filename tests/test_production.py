@@ -204,7 +204,6 @@ class DatabaseTests(TestCase):
         assert any("USING gin" in d and "gin_trgm_ops" not in d for d in definitions)
         assert any("gin_trgm_ops" in d for d in definitions)
 
-
     @pytest.mark.postgresql
     def test_postgresql_sessions_cost_random_reads_as_memory_reads(self):
         if connection.vendor != "postgresql":
