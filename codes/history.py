@@ -34,12 +34,19 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Value, When
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import reference
-from codes.models import REPEATED_FIELDS, CmsRecord, Code, CodeVersion, Kind, Release
+from codes.models import (
+    REPEATED_FIELDS,
+    CmsRecord,
+    Code,
+    CodeVersion,
+    Kind,
+    Release,
+    code_page_url,
+)
 
 BOOKKEEPING = ("sequence_number", "action_code", "action_effective_date")
 IDENTITY = ("kind", "code")
@@ -285,18 +292,6 @@ def section_of(kind: str, code: str) -> str:
     return MODIFIERS if kind == Kind.MODIFIER else code[:1]
 
 
-def code_url(kind: str, code: str) -> str:
-    name = "codes:modifier_detail" if kind == Kind.MODIFIER else "codes:detail"
-    return reverse(name, args=[code])
-
-
-def _url_maker() -> dict[str, tuple[str, str]]:
-    """Each kind's page address around a placeholder: one reverse() per page, not per code
-    (a release can list thousands of codes, and reverse() dominated rendering them)."""
-    placeholder = "__code__"
-    return {kind: (code_url(kind, placeholder), placeholder) for kind in Kind.values}
-
-
 @dataclass
 class ListedCode:
     """One code in one list of a release's changes."""
@@ -466,28 +461,27 @@ def compare_releases(release: Release) -> ReleaseChanges:
     if previous is None:
         return changes
     compared = compared_columns()
-    urls = _url_maker()
     by_field: dict[str, FieldChanges] = {}
     for code_ref in sorted(new.keys() | old.keys(), key=lambda k: _sort_key(new.get(k) or old[k])):
         after, before = new.get(code_ref), old.get(code_ref)
         if after is None:
-            changes.disappeared.append(_listed(before, urls))
+            changes.disappeared.append(_listed(before))
             continue
         if before is None:
-            changes.added.append(_listed(after, urls))
+            changes.added.append(_listed(after))
             if after["termination_date"]:
-                changes.terminated.append(_listed(after, urls))
+                changes.terminated.append(_listed(after))
             continue
         if after["termination_date"] and not before["termination_date"]:
-            changes.terminated.append(_listed(after, urls))
+            changes.terminated.append(_listed(after))
         elif before["termination_date"] and not after["termination_date"]:
-            changes.reactivated.append(_listed(after, urls))
+            changes.reactivated.append(_listed(after))
         if all(after[c] == before[c] for c in compared):
             continue
-        changes.changed.append(_listed(after, urls))
+        changes.changed.append(_listed(after))
         for change in field_changes(before, after):
             group = by_field.setdefault(change.key, FieldChanges(change.key, change.label, []))
-            group.codes.append(_listed(after, urls, change))
+            group.codes.append(_listed(after, change))
     order = [key for key, _ in _field_units()]
     changes.by_field = sorted(by_field.values(), key=lambda f: order.index(f.key))
     return changes
@@ -497,10 +491,8 @@ def _sort_key(values: dict) -> tuple:
     return (values["kind"] != Kind.PROCEDURE, values["code"])
 
 
-def _listed(values: dict, urls: dict, change: FieldChange | None = None) -> ListedCode:
+def _listed(values: dict, change: FieldChange | None = None) -> ListedCode:
     refs = tuple(v for v in (values[f"cross_reference_{n}"] for n in range(1, 6)) if v)
-    template, placeholder = urls[values["kind"]]
-    ref_template, _ = urls[Kind.PROCEDURE]
     return ListedCode(
         kind=values["kind"],
         code=values["code"],
@@ -509,8 +501,8 @@ def _listed(values: dict, urls: dict, change: FieldChange | None = None) -> List
         termination_date=values["termination_date"],
         cross_references=refs,
         change=change,
-        url=template.replace(placeholder, values["code"]),
-        cross_reference_links=tuple((r, ref_template.replace(placeholder, r)) for r in refs),
+        url=code_page_url(values["kind"], values["code"]),
+        cross_reference_links=tuple((r, code_page_url(Kind.PROCEDURE, r)) for r in refs),
     )
 
 
