@@ -760,22 +760,13 @@ def refresh_statistics() -> None:
     """Let PostgreSQL's planner see the rows a bulk load just wrote.
 
     Autovacuum only analyzes committed data some time later; until then the planner
-    takes the version table for empty and joins it row by row. The codes' GIN indexes
-    (search vector, trigrams) first take new entries into an unsorted pending list that
-    only a vacuum merges: until then every search reads the whole list (about 1.5 ms a
-    word) and the planner, seeing it, scans the table instead.
+    takes the version table for empty and joins it row by row.
     """
     from codes.models import Code, CodeVersion
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-            "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
-            [Code._meta.db_table],
-        )
         for model in (CodeVersion, Code):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
