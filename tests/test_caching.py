@@ -116,8 +116,9 @@ class ConditionalGetTests(TestCase):
         assert len(cached) == len(uncached)
 
 
-@override_settings(HTTP_PAGE_CACHE=True)
-class PageCacheTests(TestCase):
+class CodePageCacheTestCase(TestCase):
+    """One code page, and an empty page cache before and after each test."""
+
     @classmethod
     def setUpTestData(cls):
         make_code("E1130", short_description="Standard wheelchair")
@@ -127,6 +128,9 @@ class PageCacheTests(TestCase):
         self.addCleanup(caches["pages"].clear)
         self.url = reverse("codes:detail", args=["E1130"])
 
+
+@override_settings(HTTP_PAGE_CACHE=True)
+class PageCacheTests(CodePageCacheTestCase):
     def test_a_stored_page_is_served_with_one_query(self):
         first = self.client.get(self.url)
         with self.assertNumQueries(1):
@@ -158,15 +162,9 @@ class PageCacheTests(TestCase):
 
 
 @override_settings(HTTP_PAGE_CACHE=True, HTTP_CACHE_VALIDATOR_SECONDS=2)
-class RememberedValidatorTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        make_code("E1130", short_description="Standard wheelchair")
-
+class RememberedValidatorTests(CodePageCacheTestCase):
     def setUp(self):
-        caches["pages"].clear()
-        self.addCleanup(caches["pages"].clear)
-        self.url = reverse("codes:detail", args=["E1130"])
+        super().setUp()
         self.clock = 1000.0
         patcher = mock.patch("codes.caching.time.monotonic", side_effect=lambda: self.clock)
         patcher.start()

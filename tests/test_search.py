@@ -378,6 +378,14 @@ class SearchRealDataTests(RealDataTestCase):
         assert len(expected) > 5
         assert [c.code for c in response.context["page"]] == expected[:50]
 
+    def test_ranked_words_come_25_to_a_page_and_a_prefix_50(self):
+        words = self.client.get(reverse("codes:search"), {"q": "wheelchair"})
+        assert words.context["page"].paginator.count > 50
+        assert len(words.context["page"]) == 25
+        self.assertContains(words, "(1&ndash;25 shown)")
+        prefix = self.client.get(reverse("codes:search"), {"q": "E0"})
+        assert len(prefix.context["page"]) == 50
+
     def test_exact_code_redirects(self):
         response = self.client.get(reverse("codes:search"), {"q": "e0784"})
         self.assertRedirects(response, reverse("codes:detail", args=["E0784"]))
