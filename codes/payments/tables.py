@@ -109,7 +109,7 @@ class Table:
     def index(self, heading: str | re.Pattern) -> int:
         """The position of a column, by heading (case and spacing ignored) or pattern."""
         for position, text in enumerate(self.headings):
-            if _heading_matches(text, heading):
+            if heading_matches(text, heading):
                 return position
         label = heading.pattern if isinstance(heading, re.Pattern) else heading
         raise TableError(self.source, f"header has no column {label!r}", self.header_row)
@@ -191,7 +191,7 @@ def read_table(source: Source, first_heading: str | re.Pattern) -> Table:
 def find_header(rows: list[list[str]], first_heading: str | re.Pattern, source: str) -> int:
     """The 0-based index of the first row whose first cell is `first_heading`."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if row and _heading_matches(row[0], first_heading):
+        if row and heading_matches(row[0], first_heading):
             return index
     label = first_heading.pattern if isinstance(first_heading, re.Pattern) else first_heading
     raise TableError(
@@ -234,7 +234,7 @@ def _date(month: str, day: str, year: str) -> date | None:
         return None
 
 
-def _heading_matches(text: str, heading: str | re.Pattern) -> bool:
+def heading_matches(text: str, heading: str | re.Pattern) -> bool:
     if isinstance(heading, re.Pattern):
         return heading.fullmatch(text.strip()) is not None
     return " ".join(text.split()).casefold() == " ".join(heading.split()).casefold()

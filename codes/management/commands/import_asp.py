@@ -1,0 +1,76 @@
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from codes.payments import asp, tables
+
+
+class Command(BaseCommand):
+    help = (
+        "Import CMS Medicare Part B drug files: the ASP pricing file, the ASP NDC-HCPCS "
+        "crosswalk and the NOC pricing and crosswalk files, as .csv, .xlsx, .xls, a zip, or a "
+        "quarter's folder of them. Each file is one transaction."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", type=Path, help="Files or quarter folders.")
+        parser.add_argument(
+            "--quarter", help="Quarter name such as 2025-oct (default: the file's title rows)."
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Parse and report; write nothing."
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Import every quarter folder under ASP_DATA_DIR, oldest first.",
+        )
+
+    def handle(self, *args, paths, quarter, dry_run, all, verbosity, **options):
+        if quarter and len(paths) != 1:
+            raise CommandError("--quarter names one quarter; give one path")
+        sources = list(paths)
+        if all:
+            sources.extend(asp.datasets_under(settings.ASP_DATA_DIR))
+        if not sources:
+            raise CommandError("Give a path or --all")
+        # Every file is read before anything is written, so a bad one changes nothing.
+        parsed = []
+        for path in sources:
+            parsed.extend(self.read(path, quarter, dry_run, verbosity))
+        if dry_run:
+            for dataset in parsed:
+                self.log(
+                    verbosity,
+                    f"{dataset.label}: {len(dataset.rows)} rows read "
+                    f"({dataset.cpt_rows_skipped} CPT rows skipped). Dry run: nothing written.",
+                )
+            return
+        for dataset in parsed:
+            result = asp.load(dataset)
+            if verbosity >= 1:
+                style = self.style.SUCCESS if result.changed else self.style.NOTICE
+                self.stdout.write(style(asp.summary([result])[0]))
+
+    def read(self, path: Path, quarter: str | None, dry_run: bool, verbosity: int) -> list:
+        try:
+            found = asp.sources_at(path)
+            if not dry_run and all(asp.is_loaded(source) for source in found):
+                self.log(verbosity, f"{path.name}: already loaded; unchanged.")
+                return []
+            with tqdm(
+                desc=f"Reading {path.name}",
+                unit=" rows",
+                disable=verbosity < 1 or not sys.stderr.isatty(),
+                file=sys.stderr,
+            ) as bar:
+                return asp.read(path, quarter, progress=bar.update)
+        except tables.TableError as exc:
+            raise CommandError(f"Import failed, nothing was changed. {exc}") from exc
+
+    def log(self, verbosity: int, message: str) -> None:
+        if verbosity >= 1:
+            self.stdout.write(message)
