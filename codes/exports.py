@@ -71,9 +71,10 @@ class _Echo:
         return value
 
 
-def csv_lines(records: Iterable[dict]) -> Iterator[str]:
+def csv_lines(records: Iterable[dict], columns: list[str] = COLUMNS) -> Iterator[str]:
+    """CSV lines of records whose keys are `columns`, in that order."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
+    yield writer.writerow(columns)
     for row in records:
         yield writer.writerow(
             [" ".join(v) if isinstance(v, list) else ("" if v is None else v) for v in row.values()]
@@ -89,10 +90,17 @@ def json_chunks(records: Iterable[dict]) -> Iterator[str]:
 
 def response(queryset: QuerySet, fmt: str, filename: str) -> StreamingHttpResponse:
     """A streamed download of `queryset` as `fmt` ("csv" or "json")."""
+    return stream(rows(queryset), COLUMNS, fmt, filename)
+
+
+def stream(
+    records: Iterable[dict], columns: list[str], fmt: str, filename: str
+) -> StreamingHttpResponse:
+    """A streamed download of records (dicts keyed by `columns`) as `fmt`."""
     if fmt == "csv":
-        result = StreamingHttpResponse(csv_lines(rows(queryset)), content_type="text/csv")
+        result = StreamingHttpResponse(csv_lines(records, columns), content_type="text/csv")
         result["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     else:
-        result = StreamingHttpResponse(json_chunks(rows(queryset)), content_type="application/json")
+        result = StreamingHttpResponse(json_chunks(records), content_type="application/json")
         result["Content-Disposition"] = f'inline; filename="{filename}.json"'
     return result

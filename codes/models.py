@@ -307,6 +307,13 @@ class ContactEntry(models.Model):
 # Medicare Part B drug pricing (ASP) and the NDC-HCPCS crosswalks, quarter by quarter ------
 
 
+def plain_number(value) -> str:
+    """A decimal without the trailing zeros of its column: 100.0000 -> "100", 2.2500 -> "2.25"."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
 class DrugDataset(models.Model):
     """One quarter's copy of one CMS drug pricing file, as loaded by import_asp."""
 
@@ -400,6 +407,20 @@ class DrugPackage(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def package_text(self) -> str:
+        """ "4 × 1": the amount in one item times the items in the package."""
+        size, quantity = plain_number(self.package_size), plain_number(self.package_quantity)
+        return f"{size} × {quantity}" if size and quantity else size or quantity
+
+    @property
+    def billing_units_text(self) -> str:
+        return plain_number(self.billing_units)
+
+    @property
+    def billing_units_per_package_text(self) -> str:
+        return plain_number(self.billing_units_per_package)
 
 
 class NdcPackage(DrugPackage):

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
 
 from codes.models import AspPrice, Code, DrugDataset, Kind, NdcPackage, NocPackage, code_page_url
 from codes.payments import ndc as ndc_forms
-from codes.payments.glossary import FIELDS
+from codes.payments.glossary import DRUG_FIELD_DOCS, FIELDS
+from codes.reference import FieldDoc
 
 DatasetKind = DrugDataset.DatasetKind
 # A code's NDC table folds into <details> beyond this many packages.
@@ -137,6 +139,15 @@ def package_json(package: NdcPackage) -> dict:
     }
 
 
+def glossary_fields() -> list[FieldDoc]:
+    return list(DRUG_FIELD_DOCS.values())
+
+
+def pricing_json(pricing: CodePricing | None) -> dict:
+    """The code JSON's "drug_pricing" member; nothing at all for a code no drug file lists."""
+    return {"drug_pricing": pricing.as_json()} if pricing else {}
+
+
 def code_pricing(code: Code) -> CodePricing | None:
     """A procedure code's drug pricing, or None when no drug file lists it (two queries)."""
     if code.kind != Kind.PROCEDURE:
@@ -239,6 +250,19 @@ def find_ndc(text: str) -> list[NdcMatch]:
     return matches
 
 
+def ndc_url(text: str) -> str | None:
+    """The NDC page for search text that is an NDC a loaded crosswalk lists, else None.
+
+    Text that cannot be an NDC costs no query."""
+    if not ndc_forms.candidates(text):
+        return None
+    matches = find_ndc(text)
+    if not matches:
+        return None
+    shown = matches[0].hyphenated if len(matches) == 1 else text.strip()
+    return reverse("codes:ndc_detail", args=[shown])
+
+
 # The list of priced codes and what changed between quarters ------------------------------
 
 
@@ -326,6 +350,31 @@ CHANGE_COLUMNS = [
     "percent",
     "status",
 ]
+
+
+@dataclass(frozen=True)
+class ChangeGroups:
+    changed: list[LimitChange]
+    added: list[LimitChange]
+    removed: list[LimitChange]
+    unchanged_count: int
+
+    @property
+    def lists(self) -> list[tuple[str, list[LimitChange], str]]:
+        """(heading, changes, which figure to show) of the codes only one quarter lists."""
+        return [("Added", self.added, "new"), ("No longer listed", self.removed, "old")]
+
+    @classmethod
+    def of(cls, changes: list[LimitChange]) -> ChangeGroups:
+        def having(status: str) -> list[LimitChange]:
+            return [c for c in changes if c.status == status]
+
+        return cls(
+            having("changed"),
+            having("added"),
+            having("removed"),
+            sum(1 for c in changes if c.status == "unchanged"),
+        )
 
 
 def limit_changes(old: DrugDataset, new: DrugDataset) -> list[LimitChange]:
