@@ -110,3 +110,55 @@ def write(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
     path.write_bytes(data)
     return path
+
+
+def make_dataset(kind: str = "asp_pricing", quarter: str = "2031-apr", **fields):
+    """A saved DrugDataset whose period follows the quarter name."""
+    from codes.importer import parse_release_name
+    from codes.models import DrugDataset
+
+    _, start = parse_release_name(quarter)
+    defaults = {
+        "effective_start": start,
+        "title_rows": f"Test file\n{CAVEAT}",
+        "source_name": f"{kind}.csv",
+        "sha256": "0" * 64,
+    }
+    return DrugDataset.objects.create(kind=kind, quarter=quarter, **{**defaults, **fields})
+
+
+def make_price(dataset, code: str = "J0001", limit: str | None = "10.500", **fields):
+    from codes.models import AspPrice
+
+    defaults = {
+        "short_description": f"Test drug {code}",
+        "dosage": "1 MG",
+        "coinsurance_percent": "20.000",
+        "source_row": 10,
+    }
+    return AspPrice.objects.create(
+        dataset=dataset, hcpcs_code=code, payment_limit=limit, **{**defaults, **fields}
+    )
+
+
+def make_packages(dataset, code: str = "J0001", count: int = 1, name: str = "Testdrug"):
+    from codes.models import NdcPackage
+
+    return NdcPackage.objects.bulk_create(
+        NdcPackage(
+            dataset=dataset,
+            hcpcs_code=code,
+            short_description=f"Test drug {code}",
+            labeler_name="Test Labs LLC",
+            ndc=f"12345-{n:04d}-01",
+            ndc11=f"12345{n:04d}01",
+            drug_name=name,
+            hcpcs_dosage="1 MG",
+            package_size="4",
+            package_quantity="1",
+            billing_units="100",
+            billing_units_per_package="100",
+            source_row=10 + n,
+        )
+        for n in range(count)
+    )
