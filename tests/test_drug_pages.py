@@ -101,6 +101,14 @@ class DrugSectionTests(TestCase):
         plain = self.client.get(reverse("codes:detail_json", args=["A0001"])).json()
         assert "drug_pricing" not in plain
 
+    def test_code_list_exports_carry_the_newest_drug_figures(self):
+        response = self.client.get(reverse("codes:list"), {"format": "json"})
+        rows = {row["code"]: row for row in json.loads(b"".join(response.streaming_content))}
+        figures = ("asp_quarter", "billing_unit", "payment_limit")
+        assert [rows["J0001"][k] for k in figures] == ["2031-apr", "1 MG", "10.500"]
+        assert [rows["J0003"][k] for k in figures] == ["2031-apr", "1 MG", None]
+        assert [rows["A0001"][k] for k in figures] == [None, None, None]
+
     def test_modifier_page_has_no_drug_section(self):
         response = self.client.get(reverse("codes:modifier_detail", args=["JW"]))
         self.assertNotContains(response, "drug-pricing")
