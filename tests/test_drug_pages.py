@@ -295,3 +295,18 @@ class RealDrugPageTests(AspRealDataTestCase):
             "2025-jan",
             "2025-oct",
         )
+
+
+class DrugDataCachingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_code("J0001")
+
+    def test_loading_drug_data_changes_the_page_validators(self):
+        url = reverse("codes:detail", args=["J0001"])
+        etag = self.client.get(url).headers["ETag"]
+        make_price(make_dataset(Kind.ASP_PRICING, "2031-apr"), "J0001")
+        response = self.client.get(url, headers={"if_none_match": etag})
+        assert response.status_code == 200
+        assert response.headers["ETag"] != etag
+        self.assertContains(response, "drug-pricing-heading")

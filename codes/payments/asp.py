@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from codes.importer import MONTHS, ImportFailure, parse_release_name
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
@@ -362,6 +363,8 @@ def load(parsed: ParsedDataset) -> LoadResult:
             dataset = DrugDataset(kind=parsed.kind, quarter=parsed.quarter)
         else:
             manager.filter(dataset=dataset).delete()
+            # Pages' validators follow the latest load (codes.caching).
+            dataset.loaded_at = timezone.now()
         dataset.effective_start = parsed.effective_start
         dataset.effective_end = parsed.effective_end
         dataset.title = next(iter(parsed.title_rows), "")[:300]
