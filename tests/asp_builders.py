@@ -98,6 +98,20 @@ def xlsx_bytes(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
+def xls_bytes(rows: list[list]) -> bytes:
+    """A legacy Excel 97-2003 workbook, the format of CMS's older and zipped files."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("ASP")
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            sheet.write(r, c, _number_or_text(cell))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _number_or_text(cell):
     try:
         return float(cell) if cell and not cell[0].isalpha() and "-" not in cell else cell

@@ -23,6 +23,7 @@ from tests.asp_builders import (
     price_row,
     pricing_rows,
     write,
+    xls_bytes,
     xlsx_bytes,
 )
 
@@ -150,6 +151,13 @@ class AspImportTests(TestCase):
         rows = pricing_rows(price_row("J0001", "0.3087723288"))
         run(write(self.tmp / "2031-apr", "p.xlsx", xlsx_bytes(rows)))
         assert AspPrice.objects.get().payment_limit == Decimal("0.309")
+
+    def test_legacy_xls_workbook(self):
+        rows = pricing_rows(price_row("J0001", "155.89499999999998", Notes="Caf\xe9 note"))
+        run(write(self.tmp / "2031-apr", "p.xls", xls_bytes(rows)))
+        price = AspPrice.objects.get()
+        assert (price.payment_limit, price.notes) == (Decimal("155.895"), "Café note")
+        assert DrugDataset.objects.get().effective_end == date(2031, 6, 30)
 
     def test_zip_holding_xls_twin_and_csv_reads_the_csv(self):
         rows = pricing_rows(price_row("J0001", "1.500"))

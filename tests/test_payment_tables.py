@@ -127,6 +127,21 @@ class TestWorkbooks:
         assert table.decimal(table.rows[0], "Limit") == Decimal("146.312")
         assert table.period == Period(date(2031, 4, 1), date(2031, 6, 30))
 
+    def test_legacy_xls_reads_like_the_csv(self):
+        import xlwt
+
+        book = xlwt.Workbook()
+        sheet = book.add_sheet("A")
+        for r, row in enumerate([*PREAMBLE, HEADER, ["A0001", "Caf\xe9", 155.89499999999998]]):
+            for c, cell in enumerate(row):
+                sheet.write(r, c, cell)
+        out = io.BytesIO()
+        book.save(out)
+        table = tables.read_table(Source("t.xls", out.getvalue()), "Code")
+        assert table.header_row == 6
+        assert table.rows == [tables.Row(7, ("A0001", "Café", "155.895"))]
+        assert table.period == Period(date(2031, 4, 1), date(2031, 6, 30))
+
     def test_unreadable_workbook_names_the_file(self):
         with pytest.raises(TableError, match=r"t\.xlsx: not a readable workbook"):
             tables.read_table(Source("t.xlsx", b"not a workbook"), "Code")
