@@ -310,3 +310,18 @@ class DrugDataCachingTests(TestCase):
         assert response.status_code == 200
         assert response.headers["ETag"] != etag
         self.assertContains(response, "drug-pricing-heading")
+
+
+class DrugAdminTests(TestCase):
+    def test_drug_data_is_read_only_and_searchable_in_the_admin(self):
+        from django.conf import settings
+        from django.contrib.auth.models import User
+
+        make_packages(make_dataset(Kind.ASP_CROSSWALK, "2031-apr"), "J0001", 1, name="Findme")
+        self.client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw"))
+        base = f"/{settings.ADMIN_PATH}codes/"
+        response = self.client.get(f"{base}ndcpackage/", {"q": "Findme"})
+        self.assertContains(response, "12345-0000-01")
+        for model in ("drugdataset", "aspprice", "ndcpackage"):
+            assert self.client.get(f"{base}{model}/").status_code == 200
+            assert self.client.get(f"{base}{model}/add/").status_code == 403
