@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import quote
 
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -407,6 +408,13 @@ class DrugPackage(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def page_url(self) -> str:
+        """The NDC's page: reverse() once per process, since a code page lists 200 packages."""
+        pattern = _code_page_pattern("codes:ndc_detail", get_script_prefix(), get_urlconf())
+        head, _, tail = pattern.rpartition(_PLACEHOLDER)
+        return f"{head}{quote(self.ndc, safe='')}{tail}"
 
     @property
     def package_text(self) -> str:
