@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
 from tests.asp_builders import (
@@ -230,6 +230,25 @@ class AspImportTests(TestCase):
         assert NocPrice.objects.get().payment_limit == Decimal("2.462")
         package = NocPackage.objects.get()
         assert (package.ndc11, package.labeler_name) == ("81298855203", "Test, LLC")
+
+    def test_all_imports_every_quarter_folder_oldest_first(self):
+        self.pricing(price_row("J0001", "1.000"), folder="2031-apr")
+        self.pricing(
+            price_row("J0001", "2.000"),
+            folder="2031-jul",
+            period="Effective July 1, 2031 through September 30, 2031",
+        )
+        (self.tmp / "notes").mkdir()
+        with override_settings(ASP_DATA_DIR=self.tmp):
+            out = run(all=True)
+        assert out.index("2031-apr") < out.index("2031-jul")
+        assert DrugDataset.objects.count() == 2
+
+    def test_all_without_data_says_so_and_succeeds(self):
+        with override_settings(ASP_DATA_DIR=self.tmp / "missing"):
+            assert "No ASP quarter folder under" in run(all=True)
+        with pytest.raises(CommandError, match="Give a path or --all"):
+            run()
 
     def test_dry_run_writes_nothing(self):
         out = run(self.pricing(price_row("J0001")), dry_run=True)

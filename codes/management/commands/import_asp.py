@@ -34,7 +34,12 @@ class Command(BaseCommand):
             raise CommandError("--quarter names one quarter; give one path")
         sources = list(paths)
         if all:
-            sources.extend(asp.datasets_under(settings.ASP_DATA_DIR))
+            found = asp.datasets_under(settings.ASP_DATA_DIR)
+            if not found and not paths:
+                # Drug pricing is optional: a site may run on HCPCS releases alone.
+                self.log(verbosity, f"No ASP quarter folder under {settings.ASP_DATA_DIR}.")
+                return
+            sources.extend(found)
         if not sources:
             raise CommandError("Give a path or --all")
         # Every file is read before anything is written, so a bad one changes nothing.
