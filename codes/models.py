@@ -332,6 +332,9 @@ class DrugDataset(models.Model):
     title_rows = models.TextField(blank=True, help_text="The file's rows above its header.")
     source_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    file_sha256 = models.CharField(
+        max_length=64, help_text="Of the file given: the zip, for a table inside one."
+    )
     row_count = models.PositiveIntegerField(default=0)
     cpt_rows_skipped = models.PositiveIntegerField(default=0)
     loaded_at = models.DateTimeField(auto_now_add=True)

@@ -168,6 +168,7 @@ class AspImportTests(TestCase):
             archive.writestr("section 508 version of Pricing.csv", csv_bytes(rows))
         assert "q.zip/section 508 version of Pricing.csv" in run(path)
         assert AspPrice.objects.get().payment_limit == Decimal("1.500")
+        assert "q.zip: already loaded; unchanged." in run(path)
 
     def test_crosswalk_keeps_cp1252_trade_names_and_normalises_ndcs(self):
         path = write(

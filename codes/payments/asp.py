@@ -153,6 +153,7 @@ class ParsedDataset:
     sha256: str
     rows: list[dict] = field(default_factory=list)
     cpt_rows_skipped: int = 0
+    file_sha256: str = ""  # of the file given: the zip, for a table inside one
 
     @property
     def label(self) -> str:
@@ -176,18 +177,33 @@ def _no_progress(_: int) -> None:
 # Finding and reading the tables ------------------------------------------------------------
 
 
-def sources_at(path: Path) -> list[tables.Source]:
-    """The tabular files at a path: a file, a zip's members, or every one in a folder."""
+def files_at(path: Path) -> list[Path]:
+    """The files a path stands for: itself, or the tables and zips in a folder."""
     path = Path(path)
     if not path.is_dir():
-        return tables.sources(path)
-    found = []
-    for item in sorted(path.iterdir()):
-        if item.is_file() and item.suffix.lower() in (*tables.TABULAR_SUFFIXES, ".zip"):
-            found.extend(tables.sources(item))
+        return [path]
+    found = [
+        item
+        for item in sorted(path.iterdir())
+        if item.is_file() and item.suffix.lower() in (*tables.TABULAR_SUFFIXES, ".zip")
+    ]
     if not found:
         raise tables.TableError(path.name, "holds no .csv, .xlsx, .xls or .zip file")
     return found
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise tables.TableError(Path(path).name, f"cannot be read ({exc.strerror})") from exc
+
+
+def sources_at(path: Path) -> list[tuple[tables.Source, str]]:
+    """Each table at a path (a zip's members one by one) with its file's sha256."""
+    return [
+        (source, file_digest(item)) for item in files_at(path) for source in tables.sources(item)
+    ]
 
 
 def identify(source: tables.Source) -> tuple[Layout, tables.Table]:
@@ -204,18 +220,23 @@ def read(
     path: Path, quarter: str | None = None, progress: Progress = _no_progress
 ) -> list[ParsedDataset]:
     """Every dataset at `path`, one per kind (the preferred format when a table is twice)."""
-    chosen: dict[str, tuple[tables.Source, Layout, tables.Table]] = {}
-    for source in sorted(sources_at(path), key=_format_rank):
+    chosen: dict[str, tuple[tables.Source, str, Layout, tables.Table]] = {}
+    for source, digest in sorted(sources_at(path), key=_format_rank):
         layout, table = identify(source)
-        chosen.setdefault(layout.kind, (source, layout, table))
+        chosen.setdefault(layout.kind, (source, digest, layout, table))
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
-    return [
-        parse_table(source, layout, table, quarter or _quarter_of_folder(folder), progress)
-        for source, layout, table in chosen.values()
-    ]
+    parsed = []
+    for source, digest, layout, table in chosen.values():
+        dataset = parse_table(
+            source, layout, table, quarter or _quarter_of_folder(folder), progress
+        )
+        dataset.file_sha256 = digest
+        parsed.append(dataset)
+    return parsed
 
 
-def _format_rank(source: tables.Source) -> tuple[int, str]:
+def _format_rank(item: tuple[tables.Source, str]) -> tuple[int, str]:
+    source = item[0]
     return FORMAT_PREFERENCE.index(source.suffix), source.name
 
 
@@ -344,10 +365,17 @@ def _decimal(
 # Loading ------------------------------------------------------------------------------------
 
 
-def is_loaded(source: tables.Source) -> bool:
-    """Whether exactly this file is loaded already (no need to read it again)."""
-    digest = hashlib.sha256(source.data).hexdigest()
-    return DrugDataset.objects.filter(sha256=digest, source_name=source.name).exists()
+def is_loaded(path: Path) -> bool:
+    """Whether every file at `path` is loaded as it is now (no need to read it again)."""
+    digests = {file_digest(item) for item in files_at(path)}
+    loaded = set(DrugDataset.objects.filter(file_sha256__in=digests).values_list("file_sha256"))
+    return len(loaded) == len(digests)
+
+
+def load_file(datasets: list[ParsedDataset]) -> list[LoadResult]:
+    """The datasets of one file (a zip may hold several) in one transaction."""
+    with transaction.atomic():
+        return [load(dataset) for dataset in datasets]
 
 
 def load(parsed: ParsedDataset) -> LoadResult:
@@ -371,6 +399,7 @@ def load(parsed: ParsedDataset) -> LoadResult:
         dataset.title_rows = "\n".join(parsed.title_rows)
         dataset.source_name = parsed.source_name[:255]
         dataset.sha256 = parsed.sha256
+        dataset.file_sha256 = parsed.file_sha256 or parsed.sha256
         dataset.row_count = len(parsed.rows)
         dataset.cpt_rows_skipped = parsed.cpt_rows_skipped
         dataset.save()

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = (
         "Import CMS Medicare Part B drug files: the ASP pricing file, the ASP NDC-HCPCS "
         "crosswalk and the NOC pricing and crosswalk files, as .csv, .xlsx, .xls, a zip, or a "
-        "quarter's folder of them. Each file is one transaction."
+        "quarter's folder of them. Each file (a zip with all it holds) is one transaction."
     )
 
     def add_arguments(self, parser):
@@ -54,16 +54,20 @@ class Command(BaseCommand):
                     f"({dataset.cpt_rows_skipped} CPT rows skipped). Dry run: nothing written.",
                 )
             return
+        by_file: dict[str, list] = {}
         for dataset in parsed:
-            result = asp.load(dataset)
-            if verbosity >= 1:
+            by_file.setdefault(dataset.file_sha256, []).append(dataset)
+        for datasets in by_file.values():
+            results = asp.load_file(datasets)
+            if verbosity < 1:
+                continue
+            for result, line in zip(results, asp.summary(results), strict=True):
                 style = self.style.SUCCESS if result.changed else self.style.NOTICE
-                self.stdout.write(style(asp.summary([result])[0]))
+                self.stdout.write(style(line))
 
     def read(self, path: Path, quarter: str | None, dry_run: bool, verbosity: int) -> list:
         try:
-            found = asp.sources_at(path)
-            if not dry_run and all(asp.is_loaded(source) for source in found):
+            if not dry_run and asp.is_loaded(path):
                 self.log(verbosity, f"{path.name}: already loaded; unchanged.")
                 return []
             with tqdm(
