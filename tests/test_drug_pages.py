@@ -179,6 +179,7 @@ class DrugListTests(TestCase):
     def test_newest_quarter_by_default_and_codes_without_a_limit_left_out(self):
         response = self.client.get(reverse("codes:drug_prices"))
         assert self.codes_listed(response) == ["J0001", "J0002", "J0005"]
+        self.assertContains(response, 'id="tip-asp_payment_limit"')
         self.assertContains(response, "3 codes with a payment limit in 2031-apr")
 
     def test_sorted_by_limit_and_filtered_by_quarter(self):

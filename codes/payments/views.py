@@ -54,7 +54,7 @@ def drug_prices(request: HttpRequest) -> HttpResponse:
         dataset__kind=DrugDataset.DatasetKind.ASP_PRICING, payment_limit__isnull=False
     )
     filterset = DrugPriceFilter(data, queryset=prices.select_related("dataset"))
-    context = {"filter": filterset, "quarters": quarters}
+    context = {"filter": filterset, "quarters": quarters, "fields": drugs.FIELDS}
     if not filterset.is_valid():
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
         return _bad_request(request, "codes/drug_prices.html", context, errors)
@@ -86,7 +86,12 @@ def drug_price_changes(request: HttpRequest) -> HttpResponse:
     defaults = (quarters[1].quarter, quarters[0].quarter) if len(quarters) > 1 else ("", "")
     old_name = request.GET.get("from", defaults[0])[:20]
     new_name = request.GET.get("to", defaults[1])[:20]
-    context = {"quarters": quarters, "old_name": old_name, "new_name": new_name}
+    context = {
+        "quarters": quarters,
+        "old_name": old_name,
+        "new_name": new_name,
+        "fields": drugs.FIELDS,
+    }
     if len(quarters) < 2:
         return render(request, "codes/drug_price_changes.html", context)
     unknown = [n for n in (old_name, new_name) if n not in by_name]
