@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import tab_to
 from tests.browser.test_accessibility import axe_violations, describe
+from tests.browser.test_mobile import assert_fits
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +65,12 @@ def test_drug_section_and_fold_work_without_javascript(new_context):
     expect(page.locator("#drug-pricing-heading")).to_be_visible()
     page.locator(".ndc-fold summary").click()
     expect(page.locator(".ndc-fold table")).to_be_visible()
+
+
+@pytest.mark.parametrize("name", DRUG_PAGES)
+def test_drug_page_fits_a_375_px_screen(mobile_page, name):
+    mobile_page.goto(DRUG_PAGES[name])
+    for fold in mobile_page.locator("details").all():
+        fold.evaluate("element => { element.open = true; }")
+
+    assert_fits(mobile_page)
