@@ -273,11 +273,6 @@ def pricing_quarters() -> list[DrugDataset]:
     )
 
 
-def priced_codes(dataset: DrugDataset) -> QuerySet[AspPrice]:
-    """The codes of one pricing quarter that have a payment limit."""
-    return AspPrice.objects.filter(dataset=dataset, payment_limit__isnull=False)
-
-
 def export_rows(prices: QuerySet[AspPrice]) -> Iterator[dict]:
     for price in prices.select_related("dataset").iterator(chunk_size=1000):
         yield {"hcpcs_code": price.hcpcs_code, **price_json(price)}
