@@ -251,6 +251,10 @@ class AspImportTests(TestCase):
         with pytest.raises(CommandError, match="Give a path or --all"):
             run()
 
+    def test_quarter_that_contradicts_the_title_is_refused(self):
+        with pytest.raises(CommandError, match="the title rows say 2031-apr, not 2031-jul"):
+            run(self.pricing(price_row("J0001")), quarter="2031-jul")
+
     def test_dry_run_writes_nothing(self):
         out = run(self.pricing(price_row("J0001")), dry_run=True)
         assert "Dry run: nothing written." in out

@@ -302,7 +302,10 @@ def parse_table(
 def _period(table: tables.Table, quarter: str | None) -> tuple[date, date | None, str]:
     period = table.period
     if period is not None:
-        return period.start, period.end, quarter or quarter_name(period.start)
+        named = quarter_name(period.start)
+        if quarter and quarter.strip().lower() != named:
+            raise tables.TableError(table.source, f"the title rows say {named}, not {quarter}")
+        return period.start, period.end, named
     if quarter:
         try:
             name, start = parse_release_name(quarter)

@@ -191,7 +191,7 @@ def trade_names() -> dict[str, set[str]]:
     rows = NdcPackage.objects.filter(dataset=Subquery(newest)).values_list(
         "drug_name", "hcpcs_code"
     )
-    for name, code in rows.distinct():
+    for name, code in rows.order_by().distinct():
         key = " ".join(name.split()).lower()
         if key:
             names.setdefault(key, set()).add(code)
