@@ -1,4 +1,4 @@
-"""CMS tabular files (.csv, .xlsx, legacy .xls, or a zip of them) read as rows of text.
+r"""CMS tabular files (.csv, .xlsx, legacy .xls, or a zip of them) read as rows of text.
 
 CMS ships its payment files as spreadsheets with title rows above the header: a title,
 the effective period ("Effective October 1, 2025 through December 31, 2025", or "April
@@ -12,6 +12,10 @@ the effective period ("Effective October 1, 2025 through December 31, 2025", or 
   each with its 1-based row number as a spreadsheet shows it. Every cell is text,
   stripped: a CSV cell as written, a workbook number as Excel shows it (at most 15
   significant digits: 146.312, 20), so callers read CSVs and workbooks alike.
+* Headings are matched ignoring case and runs of spaces, or by a compiled pattern
+  (`re.compile(r"_\d{4}_CODE")` for a heading that carries the year): `heading_matches`,
+  `Table.index(heading)`, `Table.text(row, heading)`. `Table.period` is the effective
+  period of the title rows (`effective_period`), or None.
 * `Table.decimal(row, heading)` turns a cell into a `Decimal` (blank stays `None`;
   "$2.462" and "1,234.50" are read as numbers); `Table.error(row, message)` builds the
   `TableError` to raise. Every problem is a `TableError` (an `ImportFailure`, as the
