@@ -15,6 +15,7 @@ run: setup
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_hcpcs --all
+	$(BIN)/python manage.py import_dmepos --all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

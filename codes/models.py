@@ -398,9 +398,7 @@ class DmeposFee(models.Model):
 class DmeposRuralZip(models.Model):
     """A ZIP code CMS designates rural for DMEPOS fees in a quarter (the rural ZIP file)."""
 
-    quarter = models.ForeignKey(
-        DmeposQuarter, on_delete=models.CASCADE, related_name="rural_zips"
-    )
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="rural_zips")
     state = models.CharField(max_length=2)
     zip_code = models.CharField(max_length=5)
     year_quarter = models.CharField(max_length=6, help_text="As published, e.g. 202501.")

@@ -5,78 +5,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('codes', '0005_cross_reference_indexes'),
+        ("codes", "0005_cross_reference_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DmeposQuarter',
+            name="DmeposQuarter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For example 2025-apr.', max_length=8, unique=True)),
-                ('effective_date', models.DateField(help_text="From the file's title row, e.g. “April 2025 Fee Schedule”.", unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="For example 2025-apr.", max_length=8, unique=True),
+                ),
+                (
+                    "effective_date",
+                    models.DateField(
+                        help_text="From the file's title row, e.g. “April 2025 Fee Schedule”.",
+                        unique=True,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-effective_date'],
-                'get_latest_by': 'effective_date',
+                "ordering": ["-effective_date"],
+                "get_latest_by": "effective_date",
             },
         ),
         migrations.CreateModel(
-            name='DmeposFile',
+            name="DmeposFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dataset', models.CharField(choices=[('dmepos', 'DMEPOS fee schedule'), ('pen', 'PEN fee schedule'), ('rural_zip', 'DMEPOS rural ZIP code file')], max_length=9)),
-                ('title', models.CharField(blank=True, help_text="The file's title rows.", max_length=300)),
-                ('source_name', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('imported_at', models.DateTimeField(auto_now=True)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('cpt_rows_skipped', models.PositiveIntegerField(default=0)),
-                ('quarter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='codes.dmeposquarter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.CharField(
+                        choices=[
+                            ("dmepos", "DMEPOS fee schedule"),
+                            ("pen", "PEN fee schedule"),
+                            ("rural_zip", "DMEPOS rural ZIP code file"),
+                        ],
+                        max_length=9,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="The file's title rows.", max_length=300
+                    ),
+                ),
+                ("source_name", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("imported_at", models.DateTimeField(auto_now=True)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("cpt_rows_skipped", models.PositiveIntegerField(default=0)),
+                (
+                    "quarter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="codes.dmeposquarter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['quarter', 'dataset'],
-                'constraints': [models.UniqueConstraint(fields=('quarter', 'dataset'), name='codes_dmeposfile_unique_quarter_dataset')],
+                "ordering": ["quarter", "dataset"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("quarter", "dataset"),
+                        name="codes_dmeposfile_unique_quarter_dataset",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DmeposFee',
+            name="DmeposFee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dataset', models.CharField(choices=[('dmepos', 'DMEPOS fee schedule'), ('pen', 'PEN fee schedule'), ('rural_zip', 'DMEPOS rural ZIP code file')], max_length=9)),
-                ('hcpcs', models.CharField(max_length=5)),
-                ('modifier', models.CharField(blank=True, max_length=2)),
-                ('modifier_2', models.CharField(blank=True, max_length=2)),
-                ('jurisdiction', models.CharField(blank=True, max_length=1)),
-                ('category', models.CharField(blank=True, max_length=2)),
-                ('ceiling', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True)),
-                ('floor', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True)),
-                ('state_fees', models.JSONField(blank=True, default=list)),
-                ('description', models.CharField(blank=True, max_length=60)),
-                ('source_row', models.PositiveIntegerField(help_text='Row of the source file (1-based).')),
-                ('quarter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fees', to='codes.dmeposquarter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.CharField(
+                        choices=[
+                            ("dmepos", "DMEPOS fee schedule"),
+                            ("pen", "PEN fee schedule"),
+                            ("rural_zip", "DMEPOS rural ZIP code file"),
+                        ],
+                        max_length=9,
+                    ),
+                ),
+                ("hcpcs", models.CharField(max_length=5)),
+                ("modifier", models.CharField(blank=True, max_length=2)),
+                ("modifier_2", models.CharField(blank=True, max_length=2)),
+                ("jurisdiction", models.CharField(blank=True, max_length=1)),
+                ("category", models.CharField(blank=True, max_length=2)),
+                (
+                    "ceiling",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True),
+                ),
+                (
+                    "floor",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True),
+                ),
+                ("state_fees", models.JSONField(blank=True, default=list)),
+                ("description", models.CharField(blank=True, max_length=60)),
+                (
+                    "source_row",
+                    models.PositiveIntegerField(help_text="Row of the source file (1-based)."),
+                ),
+                (
+                    "quarter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fees",
+                        to="codes.dmeposquarter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['hcpcs', 'dataset', 'modifier', 'modifier_2'],
-                'indexes': [models.Index(fields=['hcpcs', 'quarter'], name='codes_dmeposfee_hcpcs_idx'), models.Index(fields=['quarter', 'category', 'jurisdiction'], name='codes_dmeposfee_browse_idx')],
-                'constraints': [models.UniqueConstraint(fields=('quarter', 'dataset', 'hcpcs', 'modifier', 'modifier_2'), name='codes_dmeposfee_unique_row')],
+                "ordering": ["hcpcs", "dataset", "modifier", "modifier_2"],
+                "indexes": [
+                    models.Index(fields=["hcpcs", "quarter"], name="codes_dmeposfee_hcpcs_idx"),
+                    models.Index(
+                        fields=["quarter", "category", "jurisdiction"],
+                        name="codes_dmeposfee_browse_idx",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("quarter", "dataset", "hcpcs", "modifier", "modifier_2"),
+                        name="codes_dmeposfee_unique_row",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DmeposRuralZip',
+            name="DmeposRuralZip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(max_length=2)),
-                ('zip_code', models.CharField(max_length=5)),
-                ('year_quarter', models.CharField(help_text='As published, e.g. 202501.', max_length=6)),
-                ('source_row', models.PositiveIntegerField()),
-                ('quarter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rural_zips', to='codes.dmeposquarter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.CharField(max_length=2)),
+                ("zip_code", models.CharField(max_length=5)),
+                (
+                    "year_quarter",
+                    models.CharField(help_text="As published, e.g. 202501.", max_length=6),
+                ),
+                ("source_row", models.PositiveIntegerField()),
+                (
+                    "quarter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rural_zips",
+                        to="codes.dmeposquarter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['zip_code'],
-                'constraints': [models.UniqueConstraint(fields=('quarter', 'zip_code'), name='codes_dmeposruralzip_unique_zip')],
+                "ordering": ["zip_code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("quarter", "zip_code"), name="codes_dmeposruralzip_unique_zip"
+                    )
+                ],
             },
         ),
     ]
