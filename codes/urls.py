@@ -1,6 +1,7 @@
 from django.urls import path
 
 from codes import discovery, views
+from codes.payments import dmepos_views
 
 app_name = "codes"
 
@@ -18,4 +19,6 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("releases/", views.release_list, name="releases"),
     path("releases/<str:name>/", views.release_detail, name="release_detail"),
+    path("dmepos/", dmepos_views.dmepos_list, name="dmepos_list"),
+    path("dmepos/changes/", dmepos_views.dmepos_changes, name="dmepos_changes"),
 ]

@@ -13,6 +13,7 @@ from codes import search as search_engine
 from codes.context_processors import site
 from codes.filters import CodeFilter
 from codes.models import Code, ContactEntry, Kind, Release
+from codes.payments import dmepos_pages
 from codes.reference import SECTIONS
 
 # Home, browse and search ------------------------------------------------------------------
@@ -235,8 +236,10 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
         return _code_not_found(request, wanted, kind, as_json)
     page = presentation.code_page(record, site(request)["current_release"])
     canonical_url = request.build_absolute_uri(record.get_absolute_url())
+    fees = dmepos_pages.code_section(record, request.GET)
     if as_json:
-        return JsonResponse(page.as_json(canonical_url), json_dumps_params={"indent": 2})
+        data = {**page.as_json(canonical_url), "dmepos_fees": fees.as_json() if fees else None}
+        return JsonResponse(data, json_dumps_params={"indent": 2})
     return render(
         request,
         "codes/code_detail.html",
@@ -246,6 +249,7 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
             "canonical_url": canonical_url,
             "json_url": reverse(_DETAIL_URLS[kind, True], args=[record.code]),
             "history": history.code_history(record),
+            "dmepos": fees,
         },
     )
 
@@ -304,6 +308,7 @@ def glossary(request: HttpRequest) -> HttpResponse:
             "fields": presentation.glossary_fields(),
             "tables": presentation.code_tables(),
             "canonical_url": request.build_absolute_uri(reverse("codes:glossary")),
+            "dmepos_glossary": dmepos_pages.glossary(),
         },
     )
 

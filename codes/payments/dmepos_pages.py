@@ -1,0 +1,276 @@
+"""What the DMEPOS fee schedule shows: the code page section, the browse list, the changes.
+
+`code_section(code, params)` reads every fee row of a code, all quarters, in one query
+(a code has at most a few dozen), and shows the newest quarter or the one `?quarter=`
+names; `?state=` picks the state whose non-rural and rural fees sit beside each modifier.
+Unknown parameters fall back to the defaults, so no request can fail here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from codes.models import Code, DmeposFee, DmeposFile, DmeposQuarter, Kind, code_page_url
+from codes.payments import dmepos_layout as layout
+
+DATASET_HEADINGS = {
+    DmeposFile.Dataset.DMEPOS: "DMEPOS fee schedule",
+    DmeposFile.Dataset.PEN: "PEN fee schedule (parenteral and enteral nutrition)",
+}
+
+
+def dollars(text: str | Decimal | None) -> str:
+    """ "$1,234.50" for an amount; "" for a blank one."""
+    if text is None or text == "":
+        return ""
+    return f"${Decimal(text):,.2f}"
+
+
+@dataclass(frozen=True)
+class FeeField:
+    """A fee schedule field with its glossary entry, shaped for _field_name.html."""
+
+    key: str
+
+    @property
+    def doc(self):
+        return layout.FIELD_DOCS[f"dmepos_{self.key}"]
+
+    @property
+    def name(self) -> str:
+        return self.doc.name
+
+    @property
+    def label(self) -> str:
+        return self.doc.label
+
+    @property
+    def tip_id(self) -> str:
+        return f"tip-{self.doc.name}"
+
+
+FIELDS = {
+    key: FeeField(key)
+    for key in (
+        "modifier",
+        "jurisdiction",
+        "category",
+        "ceiling",
+        "floor",
+        "non_rural",
+        "rural",
+        "quarter",
+    )
+}
+
+
+@dataclass(frozen=True)
+class ModifierLink:
+    code: str
+    meaning: str
+
+    @property
+    def url(self) -> str:
+        return code_page_url(Kind.MODIFIER, self.code)
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """One fee row as the page shows it."""
+
+    fee: DmeposFee
+
+    @property
+    def modifiers(self) -> list[ModifierLink]:
+        return [
+            ModifierLink(m, layout.MODIFIERS.get(m, ""))
+            for m in (self.fee.modifier, self.fee.modifier_2)
+            if m
+        ]
+
+    @property
+    def label(self) -> str:
+        return " ".join(m.code for m in self.modifiers) or "No modifier"
+
+    @property
+    def jurisdiction(self) -> str:
+        return layout.jurisdiction_label(self.fee.jurisdiction) if self.fee.jurisdiction else ""
+
+    @property
+    def category(self) -> str:
+        return layout.category_label(self.fee.category) if self.fee.category else ""
+
+    @property
+    def ceiling(self) -> str:
+        return dollars(self.fee.ceiling)
+
+    @property
+    def floor(self) -> str:
+        return dollars(self.fee.floor)
+
+    def amounts_in(self, state: str) -> tuple[str, str]:
+        for code, non_rural, rural in self.fee.state_fees:
+            if code == state:
+                return dollars(non_rural), dollars(rural)
+        return "", ""
+
+
+@dataclass(frozen=True)
+class StateRow:
+    code: str
+    name: str
+    amounts: list[tuple[str, str]]  # (non-rural, rural) per fee line
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The rows of one dataset (DMEPOS or PEN) for the code in the shown quarter."""
+
+    dataset: str
+    lines: list[FeeLine]
+    state: str
+
+    @property
+    def heading(self) -> str:
+        return DATASET_HEADINGS[self.dataset]
+
+    @property
+    def key(self) -> str:
+        return self.dataset
+
+    @property
+    def has_jurisdiction(self) -> bool:
+        return any(line.fee.jurisdiction or line.fee.category for line in self.lines)
+
+    @property
+    def selected(self) -> list[tuple[FeeLine, tuple[str, str]]]:
+        return [(line, line.amounts_in(self.state)) for line in self.lines]
+
+    @property
+    def state_rows(self) -> list[StateRow]:
+        states = [code for code, _nr, _r in self.lines[0].fee.state_fees]
+        return [
+            StateRow(code, layout.state_name(code), [line.amounts_in(code) for line in self.lines])
+            for code in states
+        ]
+
+
+@dataclass(frozen=True)
+class CodeFees:
+    code: str
+    quarter: DmeposQuarter
+    quarters: list[DmeposQuarter]  # every quarter with rows for this code, newest first
+    schedules: list[Schedule]
+    state: str
+    states: list[tuple[str, str]]
+    asked_state: str  # a ?state= that is not a state of the file, to say so
+    fields: dict[str, FeeField]
+
+    disclaimer = layout.DISCLAIMER
+    non_rural_only = layout.NON_RURAL_ONLY
+    non_continental = layout.NON_CONTINENTAL_RURAL
+
+    @property
+    def state_name(self) -> str:
+        return layout.state_name(self.state)
+
+    @property
+    def other_quarters(self) -> list[DmeposQuarter]:
+        return [q for q in self.quarters if q.pk != self.quarter.pk]
+
+    def as_json(self) -> dict:
+        return {
+            "quarter": self.quarter.name,
+            "effective_date": self.quarter.effective_date.isoformat(),
+            "quarters": [q.name for q in self.quarters],
+            "disclaimer": self.disclaimer,
+            "schedules": [
+                {"dataset": s.dataset, "rows": [fee_json(line.fee) for line in s.lines]}
+                for s in self.schedules
+            ],
+        }
+
+
+def fee_json(fee: DmeposFee) -> dict:
+    """A fee row for the JSON exports: codes and their meanings, amounts as decimal strings."""
+    return {
+        "hcpcs": fee.hcpcs,
+        "modifier": fee.modifier,
+        "modifier_2": fee.modifier_2,
+        "jurisdiction": fee.jurisdiction,
+        "jurisdiction_meaning": layout.jurisdiction_label(fee.jurisdiction)
+        if fee.jurisdiction
+        else "",
+        "category": fee.category,
+        "category_meaning": layout.category_label(fee.category) if fee.category else "",
+        "ceiling": None if fee.ceiling is None else str(fee.ceiling),
+        "floor": None if fee.floor is None else str(fee.floor),
+        "description": fee.description,
+        "fees": {state: {"non_rural": nr, "rural": r} for state, nr, r in fee.state_fees},
+    }
+
+
+def code_section(code: Code, params) -> CodeFees | None:
+    """The fee schedule section of a code page, or None when the code has no fees (one query)."""
+    if code.kind != Kind.PROCEDURE:
+        return None
+    rows = list(
+        DmeposFee.objects.filter(hcpcs=code.code)
+        .select_related("quarter")
+        .order_by("-quarter__effective_date", "dataset", "source_row")
+    )
+    if not rows:
+        return None
+    quarters = list({row.quarter.pk: row.quarter for row in rows}.values())
+    asked_quarter = str(params.get("quarter", ""))[:8]
+    quarter = next((q for q in quarters if q.name == asked_quarter), quarters[0])
+    shown = [row for row in rows if row.quarter_id == quarter.pk]
+    states = [code for code, _nr, _r in shown[0].state_fees]
+    asked = str(params.get("state", "")).strip().upper()[:2]
+    state = asked if asked in states else ""
+    schedules = [
+        Schedule(dataset, [FeeLine(r) for r in shown if r.dataset == dataset], state)
+        for dataset in DATASET_HEADINGS
+        if any(r.dataset == dataset for r in shown)
+    ]
+    return CodeFees(
+        code=code.code,
+        quarter=quarter,
+        quarters=quarters,
+        schedules=schedules,
+        state=state,
+        states=[(s, layout.state_name(s)) for s in states],
+        asked_state=asked if asked and not state else "",
+        fields=FIELDS,
+    )
+
+
+@dataclass(frozen=True)
+class GlossaryTable:
+    anchor: str
+    label: str
+    entries: list[tuple[str, str]]
+
+
+def glossary() -> dict:
+    """The glossary page's fee schedule fields and code tables."""
+    return {
+        "disclaimer": layout.DISCLAIMER,
+        "fields": list(layout.FIELD_DOCS.values()),
+        "tables": [
+            GlossaryTable(
+                "table-dmepos_jurisdiction",
+                "DMEPOS jurisdiction codes",
+                [(k, f"{label} ({cms})") for k, (label, cms) in layout.JURISDICTIONS.items()],
+            ),
+            GlossaryTable(
+                "table-dmepos_category", "DMEPOS category codes", list(layout.CATEGORIES.items())
+            ),
+            GlossaryTable(
+                "table-dmepos_modifier",
+                "DMEPOS fee schedule modifiers",
+                list(layout.MODIFIERS.items()),
+            ),
+        ],
+    }
