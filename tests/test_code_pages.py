@@ -16,7 +16,7 @@ from tests.realdata import RealDataTestCase
 # it names, the codes naming it, previous, next, the note text, the contacts (the named codes
 # and the note are skipped when the record has none). The page adds the two of its history
 # section (releases, versions).
-CODE_JSON_QUERIES = 8
+CODE_JSON_QUERIES = 9  # the DMEPOS fee rows are one of them
 CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 2
 
 

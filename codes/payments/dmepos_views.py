@@ -13,7 +13,8 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from codes.exports import CHUNK_SIZE
@@ -98,7 +99,7 @@ def _options(bound, value: str) -> str:
         "",
         '<option value="{}"{}>{}</option>',
         (
-            (key, format_html(" selected") if str(key) == value else "", label)
+            (key, mark_safe(" selected") if str(key) == value else "", label)
             for key, label in bound.field.choices
         ),
     )
@@ -217,9 +218,18 @@ class RowChange:
         }
 
 
-def _quarter_rows(quarter: DmeposQuarter) -> dict[tuple, dict]:
+def compared_datasets(old: DmeposQuarter, new: DmeposQuarter) -> list[str]:
+    """The schedules loaded in both quarters: a file missing from one is not a removal."""
+    loaded = DmeposFile.objects.filter(quarter__in=[old, new]).exclude(
+        dataset=DmeposFile.Dataset.RURAL_ZIP
+    )
+    pairs = set(loaded.values_list("quarter_id", "dataset"))
+    return sorted({d for _q, d in pairs if {(old.pk, d), (new.pk, d)} <= pairs})
+
+
+def _quarter_rows(quarter: DmeposQuarter, datasets: list[str]) -> dict[tuple, dict]:
     # The fees are compared as stored text first; only rows that differ are decoded.
-    rows = DmeposFee.objects.filter(quarter=quarter).values(
+    rows = DmeposFee.objects.filter(quarter=quarter, dataset__in=datasets).values(
         "dataset",
         "hcpcs",
         "modifier",
@@ -247,8 +257,10 @@ def _shown(value) -> str:
     return "" if value is None else str(value)
 
 
-def compare_quarters(old: DmeposQuarter, new: DmeposQuarter) -> list[RowChange]:
-    before, after = _quarter_rows(old), _quarter_rows(new)
+def compare_quarters(
+    old: DmeposQuarter, new: DmeposQuarter, datasets: list[str]
+) -> list[RowChange]:
+    before, after = _quarter_rows(old, datasets), _quarter_rows(new, datasets)
     changes = []
     for key in sorted({*before, *after}, key=lambda k: (k[1], k[0], k[2], k[3])):
         dataset, hcpcs, *modifiers = key
@@ -278,12 +290,14 @@ def dmepos_changes(request: HttpRequest) -> HttpResponse:
     new = next((q for q in quarters if q.name == new_name), quarters[0] if quarters else None)
     older = [q for q in quarters if new and q.effective_date < new.effective_date]
     old = next((q for q in older if q.name == request.GET.get("from")), older[0] if older else None)
-    changes = compare_quarters(old, new) if old and new else []
+    datasets = compared_datasets(old, new) if old and new else []
+    changes = compare_quarters(old, new, datasets) if datasets else []
     if request.GET.get("format") == "json":
         return JsonResponse(
             {
                 "from": old.name if old else None,
                 "to": new.name if new else None,
+                "datasets": datasets,
                 "changes": [c.as_json() for c in changes],
             },
             json_dumps_params={"indent": 2},
@@ -301,6 +315,7 @@ def dmepos_changes(request: HttpRequest) -> HttpResponse:
             "new": new,
             "page": page,
             "counts": counts,
+            "datasets": [DmeposFile.Dataset(d).label for d in datasets],
             "page_query": _query_string(request, page=None, format=None),
             "json_query": _query_string(request, page=None, format="json"),
         },
