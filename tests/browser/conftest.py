@@ -91,6 +91,7 @@ def site_url(tmp_path_factory) -> Iterator[str]:
     env.pop("DJANGO_TESTING", None)
     _manage(env, "migrate", "--no-input", "--verbosity", "0")
     _manage(env, "import_hcpcs", *(str(data_dir / name) for name in RELEASES), "--verbosity", "0")
+    _manage(env, "import_dmepos", "--all", "--verbosity", "0")
     port = _free_port()
     log = folder / "server.log"
     with log.open("w") as out:
