@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils.html import escape
 
-from codes.models import DmeposFee, DmeposFile, DmeposQuarter
+from codes.models import DmeposFee, DmeposFile, DmeposQuarter, DmeposRuralZip
 from codes.payments import dmepos_layout as layout
 from codes.payments import dmepos_pages, dmepos_views
 from tests.builders import make_code
@@ -251,3 +251,41 @@ class GlossaryTests(TestCase):
                 response, f'<tr><td class="code">{code}</td><td>{escape(meaning)}</td></tr>'
             )
         self.assertContains(response, "Local Part B MAC")
+
+
+class RuralZipTests(FeeDataTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        DmeposFile.objects.create(quarter=cls.jan, dataset="rural_zip", sha256="zip")
+        DmeposRuralZip.objects.create(
+            quarter=cls.jan, state="MA", zip_code="01223", year_quarter="202501", source_row=2
+        )
+
+    def ask(self, zip_code: str, **params):
+        url = reverse("codes:detail", args=["A4221"])
+        return self.client.get(url, {"zip": zip_code, **params})
+
+    def test_listed_zip_is_rural_by_the_newest_file_not_after_the_quarter(self):
+        response = self.ask("01223", state="MA")
+        self.assertContains(response, "<strong>01223 is rural</strong>", html=True)
+        self.assertContains(response, "rural ZIP code file of January 2025")
+
+    def test_unlisted_zip_is_not_rural(self):
+        self.assertContains(self.ask("02139"), "<strong>02139 is not rural</strong>", html=True)
+
+    def test_no_rural_file_before_the_quarter_says_so(self):
+        response = self.ask("01223", quarter="2025-jan")
+        self.assertContains(response, "is rural")
+        DmeposRuralZip.objects.all().delete()
+        DmeposFile.objects.filter(dataset="rural_zip").delete()
+        self.assertContains(self.ask("01223"), "cannot tell whether ZIP code 01223 is rural")
+
+    def test_malformed_zip_is_explained_and_costs_no_query(self):
+        with self.assertNumQueries(9):
+            response = self.ask("12ab")
+        self.assertContains(response, "A ZIP code is five digits")
+
+    def test_zip_answer_costs_one_query(self):
+        with self.assertNumQueries(10):
+            self.ask("01223")

@@ -89,6 +89,13 @@ class RealDmeposTests(RealDataTestCase):
         self.assertContains(response, '<td class="amount">$28.41</td>', html=True)
         self.assertContains(response, 'id="tip-dmepos_jurisdiction"')
 
+    def test_rural_zip_answer_from_the_january_file(self):
+        url = reverse("codes:detail", args=["A4221"])
+        rural = self.client.get(url, {"state": "MA", "zip": "01223"})
+        self.assertContains(rural, "<strong>01223 is rural</strong>", html=True)
+        self.assertContains(rural, "rural ZIP code file of January 2025")
+        self.assertContains(self.client.get(url, {"zip": "02139"}), "02139 is not rural")
+
     def test_changes_from_january_to_april(self):
         data = self.client.get(reverse("codes:dmepos_changes"), {"format": "json"}).json()
 

@@ -8,10 +8,21 @@ Unknown parameters fall back to the defaults, so no request can fail here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from codes.models import Code, DmeposFee, DmeposFile, DmeposQuarter, Kind, code_page_url
+from django.db.models import Exists, OuterRef
+
+from codes.models import (
+    Code,
+    DmeposFee,
+    DmeposFile,
+    DmeposQuarter,
+    DmeposRuralZip,
+    Kind,
+    code_page_url,
+)
 from codes.payments import dmepos_layout as layout
 
 DATASET_HEADINGS = {
@@ -53,6 +64,7 @@ class FeeField:
 FIELDS = {
     key: FeeField(key)
     for key in (
+        "rural_zip",
         "modifier",
         "jurisdiction",
         "category",
@@ -156,6 +168,36 @@ class Schedule:
         ]
 
 
+ZIP_CODE = re.compile(r"\d{5}")
+
+
+@dataclass(frozen=True)
+class ZipAnswer:
+    """Whether a ZIP code is rural, by the newest rural ZIP file not after the quarter shown."""
+
+    zip_code: str
+    file_quarter: DmeposQuarter | None  # None: no rural ZIP file is loaded for this quarter
+    is_rural: bool
+
+
+def rural_zip_answer(zip_code: str, quarter: DmeposQuarter) -> ZipAnswer:
+    """One query: the rural ZIP file that applies, and whether it lists the ZIP code."""
+    listed = DmeposRuralZip.objects.filter(quarter=OuterRef("quarter"), zip_code=zip_code)
+    found = (
+        DmeposFile.objects.filter(
+            dataset=DmeposFile.Dataset.RURAL_ZIP,
+            quarter__effective_date__lte=quarter.effective_date,
+        )
+        .select_related("quarter")
+        .annotate(is_rural=Exists(listed))
+        .order_by("-quarter__effective_date")
+        .first()
+    )
+    if found is None:
+        return ZipAnswer(zip_code, None, False)
+    return ZipAnswer(zip_code, found.quarter, found.is_rural)
+
+
 @dataclass(frozen=True)
 class CodeFees:
     code: str
@@ -166,6 +208,9 @@ class CodeFees:
     states: list[tuple[str, str]]
     asked_state: str  # a ?state= that is not a state of the file, to say so
     fields: dict[str, FeeField]
+    zip_code: str = ""  # the ?zip= asked about, when it is five digits
+    zip_answer: ZipAnswer | None = None
+    zip_invalid: bool = False
 
     disclaimer = layout.DISCLAIMER
     non_rural_only = layout.NON_RURAL_ONLY
@@ -229,6 +274,8 @@ def code_section(code: Code, params) -> CodeFees | None:
     states = [code for code, _nr, _r in shown[0].state_fees]
     asked = str(params.get("state", "")).strip().upper()[:2]
     state = asked if asked in states else ""
+    asked_zip = str(params.get("zip", "")).strip()[:10]
+    zip_code = asked_zip if ZIP_CODE.fullmatch(asked_zip) else ""
     schedules = [
         Schedule(dataset, [FeeLine(r) for r in shown if r.dataset == dataset], state)
         for dataset in DATASET_HEADINGS
@@ -243,6 +290,9 @@ def code_section(code: Code, params) -> CodeFees | None:
         states=[(s, layout.state_name(s)) for s in states],
         asked_state=asked if asked and not state else "",
         fields=FIELDS,
+        zip_code=zip_code,
+        zip_answer=rural_zip_answer(zip_code, quarter) if zip_code else None,
+        zip_invalid=bool(asked_zip) and not zip_code,
     )
 
 

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 FEE_PAGES = {
     "code with fees": "/codes/A4221/",
     "code with fees, one state": "/codes/A4221/?state=AL",
+    "code with fees, rural ZIP": "/codes/A4221/?state=MA&zip=01223",
+    "code with fees, bad ZIP": "/codes/A4221/?zip=12ab",
     "code with modifiers": "/codes/E0950/",
     "fee schedule list": "/dmepos/?category=SU",
     "fee schedule changes": "/dmepos/changes/",
@@ -28,10 +30,12 @@ def test_state_selector_works_with_the_keyboard(page, screenshots):
     page.keyboard.type("Alabama")
     expect(state).to_have_value("AL")
     page.keyboard.press("Tab")
+    expect(page.locator("#dmepos-zip")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.locator(".state-form button")).to_be_focused()
     page.keyboard.press("Enter")
 
-    page.wait_for_url("**/codes/A4221/?state=AL#dmepos-fees")
+    page.wait_for_url("**/codes/A4221/?state=AL&zip=#dmepos-fees")
     table = page.locator("#dmepos-fees .fee-table").first
     expect(table).to_contain_text("Alabama non-rural")
     expect(table).to_contain_text("$25.19")
@@ -45,10 +49,12 @@ def test_state_selector_works_without_javascript(new_context):
     page.goto("/codes/A4221/")
 
     page.select_option("#dmepos-state", "AL")
+    page.fill("#dmepos-zip", "35004")
     page.click(".state-form button")
 
-    page.wait_for_url("**/codes/A4221/?state=AL#dmepos-fees")
+    page.wait_for_url("**/codes/A4221/?state=AL&zip=35004#dmepos-fees")
     expect(page.locator("#dmepos-fees .fee-table").first).to_contain_text("$25.19")
+    expect(page.locator(".zip-answer")).to_contain_text("35004 is not rural")
 
 
 def test_every_state_table_unfolds_from_the_keyboard(page):
