@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
@@ -121,11 +122,12 @@ class FeeLine:
     def floor(self) -> str:
         return dollars(self.fee.floor)
 
+    @cached_property
+    def _by_state(self) -> dict[str, tuple[str, str]]:
+        return {code: (dollars(nr), dollars(r)) for code, nr, r in self.fee.state_fees}
+
     def amounts_in(self, state: str) -> tuple[str, str]:
-        for code, non_rural, rural in self.fee.state_fees:
-            if code == state:
-                return dollars(non_rural), dollars(rural)
-        return "", ""
+        return self._by_state.get(state, ("", ""))
 
 
 @dataclass(frozen=True)
