@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import tab_to
+from tests.browser.helpers import MOBILE, page_width, tab_to
 from tests.browser.test_accessibility import THEMES, axe_violations, describe
 
 pytestmark = pytest.mark.browser
@@ -79,3 +79,14 @@ def test_fee_pages_have_no_wcag_violations(new_context, name, theme):
     violations = axe_violations(page)
 
     assert len(violations) == 0, f"{name} ({theme}):\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("name", FEE_PAGES)
+def test_fee_pages_fit_a_375_px_screen(mobile_page, name, screenshots):
+    mobile_page.goto(FEE_PAGES[name])
+    for details in mobile_page.locator("details.fee-states").all():
+        details.evaluate("element => { element.open = true; }")
+
+    assert page_width(mobile_page) <= MOBILE["width"]
+    if name == "code with modifiers":
+        mobile_page.locator("#dmepos-fees").screenshot(path=screenshots / "dmepos-fees-mobile.png")
