@@ -169,6 +169,12 @@ class BrowseTests(FeeDataTestCase):
         self.assertContains(response, "1 fee row")
         self.assertContains(response, "Capped Rental Items")
 
+    def test_list_columns_have_tooltips(self):
+        response = self.client.get(reverse("codes:dmepos_list"))
+        for field in dmepos_views.LIST_FIELDS.values():
+            self.assertContains(response, f'id="{field.tip_id}"', count=1)
+            self.assertContains(response, escape(field.doc.short))
+
     def test_list_shows_another_quarter_on_request(self):
         response = self.client.get(reverse("codes:dmepos_list"), {"quarter": "2025-jan"})
         assert [row.fee.hcpcs for row in response.context["rows"]] == ["A4221"]

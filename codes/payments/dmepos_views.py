@@ -21,10 +21,15 @@ from codes.exports import CHUNK_SIZE
 from codes.filters import CODE_PART
 from codes.models import DmeposFee, DmeposFile, DmeposQuarter, Kind, code_page_url
 from codes.payments import dmepos_layout as layout
-from codes.payments.dmepos_pages import FeeLine, dollars, fee_json
+from codes.payments.dmepos_pages import FeeField, FeeLine, dollars, fee_json
 from codes.views import _query_string
 
 PAGE_SIZE = 50
+# The columns of the browse list that carry a tooltip.
+LIST_FIELDS = {
+    key: FeeField(key)
+    for key in ("modifier", "jurisdiction", "category", "ceiling", "floor", "description")
+}
 EXPORT_COLUMNS = [
     "quarter",
     "dataset",
@@ -114,6 +119,7 @@ def dmepos_list(request: HttpRequest) -> HttpResponse:
         "quarters": quarters,
         "list_url": request.path,
         "disclaimer": layout.DISCLAIMER,
+        "fields": LIST_FIELDS,
     }
     if not filterset.is_valid():
         return render(request, "codes/dmepos_list.html", {**context, "invalid": True}, status=400)
