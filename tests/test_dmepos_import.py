@@ -146,6 +146,21 @@ class ParseTests(FileTestCase):
         assert (fee.jurisdiction, fee.category, fee.ceiling, fee.floor) == ("", "", None, None)
         assert fee.description == "Enter feed supkit syr by day"
 
+    def test_pen_layout_with_a_year_column_checks_the_year(self):
+        header = ["YEAR", "HCPCS", "MOD", "MOD2", "AL(NR)", "AL(R)", "Desc"]
+        rows = [
+            ["January 2025 Fee Schedule"],
+            header,
+            ["2025", "B4034", "", "", "3.84", "6.03", ""],
+        ]
+        (parsed,) = dmepos.read_file(self.write("DMEPEN.csv", csv_bytes(rows)))
+        assert parsed.fees[0].state_fees == (("AL", "3.84", "6.03"),)
+
+        rows[2][0] = "2024"
+        path = self.write("DMEPEN.csv", csv_bytes(rows))
+        with self.assertRaisesMessage(FeeFileError, "row 3: YEAR '2024' is not 2025"):
+            dmepos.read_file(path)
+
     def test_cpt_rows_are_skipped_and_counted(self):
         rows = dmepos_rows(fee_row(code="90371"), fee_row(code="0001F"), fee_row())
         (parsed,) = dmepos.read_file(self.write("DMEPOS.csv", csv_bytes(rows)))

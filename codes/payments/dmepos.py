@@ -27,7 +27,8 @@ from pathlib import Path
 from codes.payments import tables
 from codes.payments.tables import Row, Table, TableError
 
-FIRST_HEADING = re.compile(r"HCPCS|STATE", re.IGNORECASE)
+# DMEREAD's PEN layout starts with a YEAR column; the 2025 files start with HCPCS.
+FIRST_HEADING = re.compile(r"HCPCS|STATE|YEAR", re.IGNORECASE)
 STATE_HEADING = re.compile(r"([A-Z]{2})\s*\((NR|R)\)", re.IGNORECASE)
 HCPCS_CODE = re.compile(r"[A-Z][0-9]{4}|[A-Z0-9]{4}[A-Z]")
 CPT_CODE = re.compile(r"[0-9]{5}|[0-9]{4}[FTU]")
@@ -150,6 +151,8 @@ def parse_table(table: Table, digest: str, wanted_quarter: str | None = None) ->
     columns = _FeeColumns.of(table, dataset)
     seen: dict[tuple[str, str, str], int] = {}
     for row in table.rows:
+        if columns.year is not None and row.cells[columns.year] != str(start.year):
+            raise table.error(row, f"YEAR {row.cells[columns.year]!r} is not {start.year}")
         code = row.cells[columns.hcpcs].upper()
         if CPT_CODE.fullmatch(code):
             parsed.cpt_rows_skipped += 1
@@ -185,6 +188,7 @@ def _quarter_of(table: Table, wanted: str | None) -> tuple[str, date]:
 
 @dataclass(frozen=True)
 class _FeeColumns:
+    year: int | None  # checked against the quarter, so kept in it
     hcpcs: int
     modifier: int
     modifier_2: int | None
@@ -207,6 +211,7 @@ class _FeeColumns:
         for name in needed:
             table.index(name)
         return cls(
+            year=optional("YEAR"),
             hcpcs=table.index("HCPCS"),
             modifier=table.index("Mod"),
             modifier_2=optional("Mod2"),
