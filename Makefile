@@ -17,6 +17,7 @@ setup: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_hcpcs --all
 	$(BIN)/python manage.py import_asp --all
+	$(BIN)/python manage.py import_dmepos --all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -494,3 +494,116 @@ class NocPackage(DrugPackage):
 
     def __str__(self) -> str:
         return f"{self.ndc} {self.generic_name}"
+
+
+# DMEPOS and PEN fee schedules ----------------------------------------------------------------
+
+
+class DmeposQuarter(models.Model):
+    """One quarterly release of CMS's DMEPOS fee schedule public use files (2025-apr)."""
+
+    name = models.CharField(max_length=8, unique=True, help_text="For example 2025-apr.")
+    effective_date = models.DateField(
+        unique=True, help_text="From the file's title row, e.g. “April 2025 Fee Schedule”."
+    )
+
+    class Meta:
+        ordering = ["-effective_date"]
+        get_latest_by = "effective_date"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DmeposFile(models.Model):
+    """One CMS file loaded into a quarter: the DMEPOS fees, the PEN fees or the rural ZIPs."""
+
+    class Dataset(models.TextChoices):
+        DMEPOS = "dmepos", "DMEPOS fee schedule"
+        PEN = "pen", "PEN fee schedule"
+        RURAL_ZIP = "rural_zip", "DMEPOS rural ZIP code file"
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="files")
+    dataset = models.CharField(max_length=9, choices=Dataset.choices)
+    title = models.CharField(max_length=300, blank=True, help_text="The file's title rows.")
+    source_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+    row_count = models.PositiveIntegerField(default=0)
+    cpt_rows_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["quarter", "dataset"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "dataset"], name="codes_dmeposfile_unique_quarter_dataset"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.source_name}"
+
+
+class DmeposFee(models.Model):
+    """One row of the DMEPOS or PEN fee schedule: a code with its modifiers, every column kept.
+
+    The fee per state is one JSON list of [state, non-rural, rural] in the file's column
+    order, amounts as the strings CMS printed ("25.19", null when blank): a code page reads
+    all its rows in one query and shows every state, and nothing ever filters on one
+    state's amount, so 56 child rows per fee (190,000 per quarter) would buy nothing.
+    """
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="fees")
+    dataset = models.CharField(max_length=9, choices=DmeposFile.Dataset.choices)
+    hcpcs = models.CharField(max_length=5)
+    modifier = _char(2)
+    modifier_2 = _char(2)
+    jurisdiction = _char(1)
+    category = _char(2)
+    ceiling = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    floor = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    state_fees = models.JSONField(default=list, blank=True)
+    description = _char(60)
+    source_row = models.PositiveIntegerField(help_text="Row of the source file (1-based).")
+
+    class Meta:
+        ordering = ["hcpcs", "dataset", "modifier", "modifier_2"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "dataset", "hcpcs", "modifier", "modifier_2"],
+                name="codes_dmeposfee_unique_row",
+            ),
+        ]
+        indexes = [
+            # A code page reads the rows of one code across quarters.
+            models.Index(fields=["hcpcs", "quarter"], name="codes_dmeposfee_hcpcs_idx"),
+            # The browse list filters a quarter by category and jurisdiction.
+            models.Index(
+                fields=["quarter", "category", "jurisdiction"], name="codes_dmeposfee_browse_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.hcpcs, self.modifier, self.modifier_2) if part)
+
+
+class DmeposRuralZip(models.Model):
+    """A ZIP code CMS designates rural for DMEPOS fees in a quarter (the rural ZIP file)."""
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="rural_zips")
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField(max_length=5)
+    year_quarter = models.CharField(max_length=6, help_text="As published, e.g. 202501.")
+    source_row = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["zip_code"]
+        constraints = [
+            # The ZIP lookup on a code page: is this ZIP rural in this quarter?
+            models.UniqueConstraint(
+                fields=["quarter", "zip_code"], name="codes_dmeposruralzip_unique_zip"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zip_code} ({self.state})"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from codes import discovery, views
+from codes.payments import dmepos_views
 from codes.payments import views as drug_views
 
 app_name = "codes"
@@ -22,4 +23,6 @@ urlpatterns = [
     path("drugs/", drug_views.drug_prices, name="drug_prices"),
     path("drugs/changes/", drug_views.drug_price_changes, name="drug_price_changes"),
     path("ndc/<str:ndc>/", drug_views.ndc_detail, name="ndc_detail"),
+    path("dmepos/", dmepos_views.dmepos_list, name="dmepos_list"),
+    path("dmepos/changes/", dmepos_views.dmepos_changes, name="dmepos_changes"),
 ]

@@ -13,7 +13,7 @@ from codes import search as search_engine
 from codes.context_processors import site
 from codes.filters import CodeFilter
 from codes.models import Code, ContactEntry, Kind, Release
-from codes.payments import drugs
+from codes.payments import dmepos_pages, drugs
 from codes.reference import SECTIONS
 
 # Home, browse and search ------------------------------------------------------------------
@@ -240,8 +240,13 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
     page = presentation.code_page(record, site(request)["current_release"])
     canonical_url = request.build_absolute_uri(record.get_absolute_url())
     drug_pricing = drugs.code_pricing(record)
+    fees = dmepos_pages.code_section(record, request.GET)
     if as_json:
-        data = {**page.as_json(canonical_url), **drugs.pricing_json(drug_pricing)}
+        data = {
+            **page.as_json(canonical_url),
+            **drugs.pricing_json(drug_pricing),
+            "dmepos_fees": fees.as_json() if fees else None,
+        }
         return JsonResponse(data, json_dumps_params={"indent": 2})
     return render(
         request,
@@ -253,6 +258,7 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
             "json_url": reverse(_DETAIL_URLS[kind, True], args=[record.code]),
             "history": history.code_history(record),
             "drug_pricing": drug_pricing,
+            "dmepos": fees,
         },
     )
 
@@ -312,6 +318,7 @@ def glossary(request: HttpRequest) -> HttpResponse:
             "drug_fields": drugs.glossary_fields(),
             "tables": presentation.code_tables(),
             "canonical_url": request.build_absolute_uri(reverse("codes:glossary")),
+            "dmepos_glossary": dmepos_pages.glossary(),
         },
     )
 

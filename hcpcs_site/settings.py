@@ -267,3 +267,12 @@ LOGGING = {
         },
     },
 }
+
+# Where `make setup` and `import_dmepos --all` look for DMEPOS fee schedule quarters.
+_shared_dmepos = BASE_DIR.parent / "shared" / "data" / "dmepos"
+DMEPOS_DATA_DIR = Path(
+    env_str(
+        "DMEPOS_DATA_DIR",
+        str(_shared_dmepos if _shared_dmepos.is_dir() else BASE_DIR / "data" / "dmepos"),
+    )
+)

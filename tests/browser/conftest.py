@@ -93,6 +93,7 @@ def site_url(tmp_path_factory) -> Iterator[str]:
     _manage(env, "migrate", "--no-input", "--verbosity", "0")
     _manage(env, "import_hcpcs", *(str(data_dir / name) for name in RELEASES), "--verbosity", "0")
     _manage(env, "import_asp", "--all", "--verbosity", "0")
+    _manage(env, "import_dmepos", "--all", "--verbosity", "0")
     port = _free_port()
     log = folder / "server.log"
     with log.open("w") as out:
