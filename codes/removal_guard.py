@@ -65,7 +65,7 @@ def check(parsed: ParsedRelease) -> None:
             parsed.source_name,
             "refused, it would remove data: "
             + "; ".join(problems)
-            + f". Nothing was changed. Pass --allow-removals if this is intended "
+            + f". Pass --allow-removals if this is intended "
             f"(allowed without it: up to {REMOVAL_LIMIT} codes unlisted, and at least "
             f"{SHRINK_RATIO:.0%} of a neighbouring release's codes listed)",
         )
