@@ -155,23 +155,21 @@ class RefusedAgainstLoaded2019Tests(RealDataTestCase):
 
     # Files that do not look whole ------------------------------------------------------
 
-    def test_2018_cut_mid_record_after_column_92_is_refused(self):
+    def assert_cut_refused(self, record_id: bytes, index: int, column: int) -> None:
+        """2018's .txt cut `column` characters into one of its lines of `record_id`."""
         data = text_2018()
-        number = first_line_numbers(data, b"3")[3000]
-        cut = data[: line_start(data, number) + 100]
+        number = first_line_numbers(data, record_id)[index]
+        cut = data[: line_start(data, number) + column]
         self.assert_refused(
             self.write("2018-jan", TEXT_2018, cut),
             rf"{TEXT_2018}, line {number}: the file ends without a line end",
         )
 
+    def test_2018_cut_mid_record_after_column_92_is_refused(self):
+        self.assert_cut_refused(b"3", 3000, 100)
+
     def test_2018_cut_inside_a_continuation_line_is_refused(self):
-        data = text_2018()
-        number = first_line_numbers(data, b"4")[2000]
-        cut = data[: line_start(data, number) + 40]
-        self.assert_refused(
-            self.write("2018-jan", TEXT_2018, cut),
-            rf"{TEXT_2018}, line {number}: the file ends without a line end",
-        )
+        self.assert_cut_refused(b"4", 2000, 40)
 
     def test_2018_cut_at_half_its_bytes_is_refused(self):
         data = text_2018()
@@ -182,34 +180,33 @@ class RefusedAgainstLoaded2019Tests(RealDataTestCase):
             rf"{TEXT_2018}, line {number}: the file ends without a line end .*cut short",
         )
 
-    def test_first_line_short_of_its_detail_columns_is_refused(self):
+    def edited_2018(self, record_id: bytes, index: int, edit) -> tuple[int, Path]:
+        """2018's .txt with one line of `record_id` replaced by `edit(line)`, and its number."""
         data = text_2018()
-        number = first_line_numbers(data, b"3")[1000]
+        number = first_line_numbers(data, record_id)[index]
         start = line_start(data, number)
-        short = data[: start + 200] + data[data.index(b"\r\n", start) :]
+        end = data.index(b"\r\n", start)
+        edited = data[:start] + edit(data[start:end]) + data[end:]
+        return number, self.write("2018-jan", TEXT_2018, edited)
+
+    def test_first_line_short_of_its_detail_columns_is_refused(self):
+        number, path = self.edited_2018(b"3", 1000, lambda line: line[:200])
         self.assert_refused(
-            self.write("2018-jan", TEXT_2018, short),
+            path,
             rf"line {number}: record for \w{{5}} is truncated: it ends at column 200, and a "
             "first line carries data through column 293",
         )
 
     def test_line_longer_than_the_layout_is_refused(self):
-        data = text_2018()
-        number = first_line_numbers(data, b"3")[10]
-        end = data.index(b"\r\n", line_start(data, number))
-        long = data[:end] + b"X" + data[end:]
+        number, path = self.edited_2018(b"3", 10, lambda line: line + b"X")
         self.assert_refused(
-            self.write("2018-jan", TEXT_2018, long),
-            rf"line {number}: line is 321 characters, longer than the 320 of the layout",
+            path, rf"line {number}: line is 321 characters, longer than the 320 of the layout"
         )
 
     def test_modifier_record_id_with_a_five_character_code_is_refused(self):
-        data = text_2018()
-        number = first_line_numbers(data, b"7")[0]
-        start = line_start(data, number)
-        edited = data[:start] + b"ZZ999" + data[start + 5 :]
+        number, path = self.edited_2018(b"7", 0, lambda line: b"ZZ999" + line[5:])
         self.assert_refused(
-            self.write("2018-jan", TEXT_2018, edited),
+            path,
             rf"line {number}: record id 7 \(modifier\) needs a two-character modifier in "
             r"columns 4-5, but columns 1-5 hold 'ZZ999'",
         )
