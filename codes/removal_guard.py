@@ -89,36 +89,43 @@ def _problems(parsed: ParsedRelease) -> list[str]:
     older = others.filter(effective_date__lt=parsed.effective_date).order_by("-effective_date")
     newer = others.filter(effective_date__gt=parsed.effective_date).order_by("effective_date")
     if older_release := older.first():
-        rows = _keys_of(older_release, "termination_date")
-        expected = {
-            key for key, ended in rows.items() if not ended or ended >= parsed.effective_date
-        }
-        problems += _neighbour_problems(
-            parsed, keys, older_release.name, len(rows), expected - keys, "had not terminated"
+        problems += against_older(
+            parsed, older_release.name, _keys_of(older_release, "termination_date")
         )
     if newer_release := newer.first():
-        rows = _keys_of(newer_release, "date_added")
-        expected = {
-            key for key, added in rows.items() if not added or added < parsed.effective_date
-        }
-        problems += _neighbour_problems(
-            parsed, keys, newer_release.name, len(rows), expected - keys, "were already added"
-        )
+        problems += against_newer(parsed, newer_release.name, _keys_of(newer_release, "date_added"))
     return problems
 
 
-def _neighbour_problems(
-    parsed: ParsedRelease,
-    keys: set[Key],
-    neighbour: str,
-    neighbour_count: int,
-    missing: set[Key],
-    why_expected: str,
+def against_older(
+    parsed: ParsedRelease, older: str, terminations: dict[Key, date | None]
 ) -> list[str]:
+    """Problems of `parsed` beside the older release `older` ({key: termination date})."""
+    expected = {
+        key for key, ended in terminations.items() if not ended or ended >= parsed.effective_date
+    }
+    return _neighbour_problems(parsed, older, len(terminations), expected, "had not terminated")
+
+
+def against_newer(
+    parsed: ParsedRelease, newer: str, additions: dict[Key, date | None]
+) -> list[str]:
+    """Problems of `parsed` beside the newer release `newer` ({key: date added})."""
+    expected = {
+        key for key, added in additions.items() if not added or added < parsed.effective_date
+    }
+    return _neighbour_problems(parsed, newer, len(additions), expected, "were already added")
+
+
+def _neighbour_problems(
+    parsed: ParsedRelease, neighbour: str, neighbour_count: int, expected: set[Key], why: str
+) -> list[str]:
+    keys = {record.key for record in parsed.records}
+    missing = expected - keys
     problems = []
     if len(missing) > REMOVAL_LIMIT:
         problems.append(
-            f"{len(missing):,} codes that {neighbour} lists and that {why_expected} by "
+            f"{len(missing):,} codes that {neighbour} lists and that {why} by "
             f"{parsed.effective_date:%Y-%m-%d} are not listed ({sample(missing)})"
         )
     if len(keys) < SHRINK_RATIO * neighbour_count and neighbour_count - len(keys) > REMOVAL_LIMIT:
