@@ -664,17 +664,19 @@ def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator
                 current[_LONG] = " ".join(filter(None, pieces))
                 yield CodeRecord._make(current)
             current = _first_line_values(line, FIRST_LINE_IDS[record_id], source, number, dates)
+            code_columns = line[0:5]
             pieces = [current[_LONG]]
-        else:
+        elif (
+            current is None
+            or line[0:5] != code_columns
+            or current[_KIND] != CONTINUATION_IDS[record_id]
+        ):
+            # Only a continuation of the first line just read, code written alike, fits.
             code = _code_of(line, CONTINUATION_IDS[record_id], source, number)
-            if (
-                current is None
-                or current[_CODE] != code
-                or current[_KIND] != CONTINUATION_IDS[record_id]
-            ):
-                raise ImportFailure(
-                    source, f"continuation line for {code} follows no first line of it", number
-                )
+            raise ImportFailure(
+                source, f"continuation line for {code} follows no first line of it", number
+            )
+        else:
             pieces.append(line[11:91].strip())
     if current is not None:
         current[_LONG] = " ".join(filter(None, pieces))
@@ -904,6 +906,8 @@ def read_files(
     files: ReleaseFiles, name: str, effective: date, progress: Progress = _no_progress
 ) -> ParsedRelease:
     records = parse(files, progress)
+    with _cycle_collection_paused():
+        warnings = record_warnings(records, "row" if files.is_workbook else "line")
     notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
     return ParsedRelease(
         name=name,
@@ -912,7 +916,7 @@ def read_files(
         sha256=files.sha256,
         records=records,
         notes=notes,
-        warnings=record_warnings(records, "row" if files.is_workbook else "line"),
+        warnings=warnings,
     )
 
 
