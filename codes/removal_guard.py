@@ -22,8 +22,9 @@ releases never list fewer than 0.73 of any other's: 2017-jan beside 2025-oct).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from operator import attrgetter
+
+from django.db import connection
 
 from codes.importer import ImportFailure, ParsedRelease, record_columns
 
@@ -78,7 +79,7 @@ def _problems(parsed: ParsedRelease) -> list[str]:
     problems = []
     loaded = Release.objects.filter(name=parsed.name).first()
     if loaded is not None:
-        listed = set(_keys_of(loaded))
+        listed = _keys_of(loaded)
         gone = listed - keys
         if len(gone) > REMOVAL_LIMIT:
             problems.append(
@@ -89,39 +90,43 @@ def _problems(parsed: ParsedRelease) -> list[str]:
     older = others.filter(effective_date__lt=parsed.effective_date).order_by("-effective_date")
     newer = others.filter(effective_date__gt=parsed.effective_date).order_by("effective_date")
     if older_release := older.first():
-        problems += against_older(
-            parsed, older_release.name, _keys_of(older_release, "termination_date")
-        )
+        count, unlisted = _unlisted(older_release, keys, "termination_date")
+        problems += against_older(parsed, keys, older_release.name, count, unlisted)
     if newer_release := newer.first():
-        problems += against_newer(parsed, newer_release.name, _keys_of(newer_release, "date_added"))
+        count, unlisted = _unlisted(newer_release, keys, "date_added")
+        problems += against_newer(parsed, keys, newer_release.name, count, unlisted)
     return problems
 
 
 def against_older(
-    parsed: ParsedRelease, older: str, terminations: dict[Key, date | None]
+    parsed: ParsedRelease, keys: set[Key], older: str, count: int, unlisted: dict
 ) -> list[str]:
-    """Problems of `parsed` beside the older release `older` ({key: termination date})."""
+    """Problems of `parsed` (which lists `keys`) beside the older release `older`, which
+    lists `count` codes; `unlisted` gives the termination date of those `keys` lacks."""
     expected = {
-        key for key, ended in terminations.items() if not ended or ended >= parsed.effective_date
+        key for key, ended in unlisted.items() if not ended or ended >= parsed.effective_date
     }
-    return _neighbour_problems(parsed, older, len(terminations), expected, "had not terminated")
+    return _neighbour_problems(parsed, keys, older, count, expected, "had not terminated")
 
 
 def against_newer(
-    parsed: ParsedRelease, newer: str, additions: dict[Key, date | None]
+    parsed: ParsedRelease, keys: set[Key], newer: str, count: int, unlisted: dict
 ) -> list[str]:
-    """Problems of `parsed` beside the newer release `newer` ({key: date added})."""
+    """The same beside the newer release `newer`; `unlisted` gives dates added."""
     expected = {
-        key for key, added in additions.items() if not added or added < parsed.effective_date
+        key for key, added in unlisted.items() if not added or added < parsed.effective_date
     }
-    return _neighbour_problems(parsed, newer, len(additions), expected, "were already added")
+    return _neighbour_problems(parsed, keys, newer, count, expected, "were already added")
 
 
 def _neighbour_problems(
-    parsed: ParsedRelease, neighbour: str, neighbour_count: int, expected: set[Key], why: str
+    parsed: ParsedRelease,
+    keys: set[Key],
+    neighbour: str,
+    neighbour_count: int,
+    missing: set[Key],
+    why: str,
 ) -> list[str]:
-    keys = {record.key for record in parsed.records}
-    missing = expected - keys
     problems = []
     if len(missing) > REMOVAL_LIMIT:
         problems.append(
@@ -136,14 +141,40 @@ def _neighbour_problems(
     return problems
 
 
-def _keys_of(release, column: str | None = None) -> dict[Key, date | None]:
-    """The (kind, code) keys a loaded release lists, with one column of each."""
+def _unlisted(release, keys: set[Key], column: str) -> tuple[int, dict[Key, object]]:
+    """How many codes `release` lists, and {key: column} for those not in `keys`.
+
+    The dates are read only when more than REMOVAL_LIMIT codes are unlisted (they can
+    change the verdict only then): the keys come from an index, the dates from the rows.
+    """
+    listed = _keys_of(release)
+    unlisted = listed - keys
+    if len(unlisted) <= REMOVAL_LIMIT:
+        return len(listed), dict.fromkeys(unlisted)
+    dated = _keys_of(release, column)
+    return len(listed), {key: dated[key] for key in unlisted}
+
+
+def _keys_of(release, column: str | None = None):
+    """The (kind, code) keys a loaded release lists, or {key: column} given a column.
+
+    A raw cursor: the guard runs before every load, and the ORM spends several times as
+    long turning a release's rows into objects.
+    """
     from codes.models import CodeVersion
 
-    rows = CodeVersion.objects.filter(release=release).values_list(
-        "kind", "code", *([column] if column else [])
-    )
-    return {(row[0], row[1]): (row[2] if column else None) for row in rows}
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in ("kind", "code", *([column] if column else [])))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names} FROM {quote(CodeVersion._meta.db_table)} "
+            f"WHERE {quote('release_id')} = %s",
+            [release.pk],
+        )
+        rows = cursor.fetchall()
+    if column is None:
+        return set(rows)
+    return {(kind, code): value for kind, code, value in rows}
 
 
 def changes(parsed: ParsedRelease) -> Changes:

@@ -234,10 +234,13 @@ def test_no_real_release_is_refused_beside_any_other_in_either_order():
 
     for older, newer in combinations(COUNTS, 2):
         old, new = parsed_release(older), parsed_release(newer)
-        terminations = {r.key: r.termination_date for r in old.records}
-        additions = {r.key: r.date_added for r in new.records}
-        assert removal_guard.against_older(new, older, terminations) == [], (older, newer)
-        assert removal_guard.against_newer(old, newer, additions) == [], (older, newer)
+        old_keys, new_keys = {r.key for r in old.records}, {r.key for r in new.records}
+        terminations = {r.key: r.termination_date for r in old.records if r.key not in new_keys}
+        additions = {r.key: r.date_added for r in new.records if r.key not in old_keys}
+        problems = removal_guard.against_older(new, new_keys, older, len(old_keys), terminations)
+        assert problems == [], (older, newer)
+        problems = removal_guard.against_newer(old, old_keys, newer, len(new_keys), additions)
+        assert problems == [], (older, newer)
 
 
 def test_a_code_appears_once_per_release_with_modifiers_keyed_apart():
