@@ -446,16 +446,22 @@ def read_member(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
     info = archive.getinfo(name)
     if info.file_size > MAX_FILE_BYTES:
         raise ImportFailure(where, _too_large(f"the member inflates to {info.file_size:,} bytes"))
+    chunks, size = [], 0
     try:
         with archive.open(info) as member:
-            data = member.read(MAX_FILE_BYTES + 1)
+            # A megabyte at a time: zipfile inflates as much as it is asked for before
+            # trimming to the declared size, so one large read of a lying member would
+            # inflate that much.
+            while chunk := member.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise ImportFailure(where, _too_large("the member inflates past the bound"))
+                chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         # RuntimeError: an encrypted member; NotImplementedError is one of its subclasses
         # (a compression method zipfile lacks).
         raise ImportFailure(where, f"cannot be read from the zip ({exc})") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFailure(where, _too_large("the member inflates past the bound"))
-    return data
+    return b"".join(chunks)
 
 
 def check_workbook_size(data: bytes, source: str) -> None:

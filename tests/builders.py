@@ -113,10 +113,15 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def write_zip_bomb(
-    path: Path, member: str, inflated_bytes: int, *, declared_bytes: int | None = None
+    path: Path,
+    member: str,
+    inflated_bytes: int,
+    *,
+    declared_bytes: int | None = None,
+    fill: bytes = b"\x00",
 ) -> None:
-    """A zip of one deflated member that inflates to `inflated_bytes` zero bytes (under
-    4 GiB), written in a fraction of a second and a few megabytes.
+    """A zip of one deflated member that inflates to `inflated_bytes` bytes of `fill`
+    (under 4 GiB), written in a fraction of a second and a few megabytes.
 
     One chunk of zeros is compressed once and its deflate block repeated: a full flush
     makes each block independent of the ones before, so the repeats form a valid stream.
@@ -124,7 +129,7 @@ def write_zip_bomb(
     """
     chunk = 1 << 20
     assert inflated_bytes % chunk == 0 and inflated_bytes < 1 << 32
-    zeros = bytes(chunk)
+    zeros = fill * chunk
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
     block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)

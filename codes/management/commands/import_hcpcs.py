@@ -9,15 +9,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from codes import importer, removal_guard
 from codes.models import Release
 
 LIMIT_MB = importer.MAX_FILE_BYTES // (1024 * 1024)
-# Failures of reading that are not the file's fault alone still end in a message, never a
-# traceback: a full disk, a zip the zipfile module cannot read, memory running out.
-READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error, EOFError, MemoryError)
+# Failures that are not the file's fault alone still end in a message, never a traceback:
+# a full disk, a zip the zipfile module cannot read, memory running out, a database that
+# is not migrated or not reachable (the transaction is rolled back first).
+OTHER_FAILURES = (OSError, zipfile.BadZipFile, zlib.error, EOFError, MemoryError, DatabaseError)
 
 
 class Command(BaseCommand):
@@ -125,7 +127,7 @@ class Command(BaseCommand):
             stats = importer.load(parsed, allow_removals=allow_removals)
         except importer.ImportFailure as exc:
             raise CommandError(f"Import failed, nothing was changed. {exc}") from exc
-        except READ_ERRORS as exc:
+        except OTHER_FAILURES as exc:
             raise CommandError(
                 f"Import failed, nothing was changed. {source}: {describe(exc)}"
             ) from exc
@@ -231,6 +233,8 @@ class DownloadTooLarge(Exception):
 def describe(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "ran out of memory while reading it"
+    if isinstance(exc, DatabaseError):
+        return f"the database failed ({exc}); is it migrated (manage.py migrate)?"
     return str(exc) or type(exc).__name__
 
 
