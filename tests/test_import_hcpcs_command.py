@@ -131,6 +131,17 @@ class ImportCommandTests(TestCase):
             run(self.release())
         assert not Release.objects.exists()
 
+    def test_database_failure_is_a_message_not_a_traceback(self):
+        from unittest import mock
+
+        from django.db import OperationalError
+
+        with (
+            mock.patch("codes.importer.is_loaded", side_effect=OperationalError("no such table")),
+            pytest.raises(CommandError, match=r"the database failed \(no such table\)"),
+        ):
+            run(self.release())
+
     def test_summary_lists_warnings_with_their_lines_up_to_a_cap(self):
         from codes import importer
 
