@@ -429,6 +429,9 @@ def read_bounded(path: Path) -> bytes:
 def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     """A zip opened from disk (its directory only: members are inflated when read)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailure(path.name, _too_large(f"the zip is {size:,} bytes"))
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ImportFailure(path.name, f"not a readable zip ({exc})") from exc
