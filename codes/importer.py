@@ -442,8 +442,8 @@ def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
 def read_member(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
     """A zip member's bytes, refused before inflating when it would exceed MAX_FILE_BYTES.
 
-    The size the zip declares is checked first; the read itself stops one byte past the
-    bound, so a member whose declared size lies still cannot fill memory.
+    The size the zip declares is checked first; the read itself stops within a megabyte
+    past the bound, so a member whose declared size lies still cannot fill memory.
     """
     where = f"{zip_name}: {name}"
     info = archive.getinfo(name)
@@ -719,7 +719,7 @@ def _code_of(line: str, kind: str, source: str, number: int) -> str:
         expected = (
             "a two-character modifier in columns 4-5"
             if kind == "modifier"
-            else ("a five-character code in columns 1-5")
+            else "a five-character code in columns 1-5"
         )
         raise ImportFailure(
             source,
