@@ -198,6 +198,18 @@ class ImportCommandTests(TestCase):
         assert out.index("2030-jan") < out.index("2031-jan")
         assert set(Code.objects.values_list("coverage_code", flat=True)) == {"I"}
 
+    def test_all_stops_at_a_release_folder_that_is_not_whole_naming_it(self):
+        self.release("2030-jan")
+        broken = self.release("2031-jan")
+        (broken / "HCPC2031_JAN_ANWEB_copy.txt").write_bytes(text_file(record_lines("X0001")))
+        (self.tmp / "2032-jan").mkdir()
+        with (
+            override_settings(HCPCS_DATA_DIR=self.tmp),
+            pytest.raises(CommandError, match=r"2031-jan: holds 2 ANWEB record files"),
+        ):
+            run(all=True)
+        assert list(Release.objects.values_list("name", flat=True)) == ["2030-jan"]
+
     def test_latest_if_empty_imports_only_into_an_empty_database(self):
         self.release("2030-jan")
         self.release("2031-jan", "X0005")

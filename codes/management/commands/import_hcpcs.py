@@ -239,17 +239,20 @@ def describe(exc: BaseException) -> str:
 
 
 def release_folders(data_dir: Path) -> list[Path]:
-    """Release folders (named like 2025-oct) that hold a record file, oldest first."""
+    """Release folders (named like 2025-oct, not empty), oldest first.
+
+    A folder is not read here: one whose files are not a whole release fails its import
+    with the reason, rather than being skipped without a word.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
     found = []
     for folder in data_dir.iterdir():
-        if not folder.is_dir():
+        if not folder.is_dir() or not any(entry.is_file() for entry in folder.iterdir()):
             continue
         try:
             _, effective = importer.parse_release_name(folder.name)
-            importer.locate(folder)
         except importer.ImportFailure:
             continue
         found.append((effective, folder))
