@@ -600,17 +600,20 @@ def _refuse_utf8(data: bytes, source: str) -> None:
     CMS's non-ASCII bytes (0xA0 no-break spaces, 0x92 quotes) are never valid UTF-8
     sequences, while text re-saved as UTF-8 almost always is.
     """
-    if data.isascii():
-        return
     if data.startswith(codecs.BOM_UTF8):
         raise ImportFailure(
             source, "this looks like UTF-8 (it starts with a UTF-8 byte order mark)", 1
         )
+    if data.isascii():
+        return
+    start = _NON_ASCII.search(data).start()
     try:
+        # The first non-ASCII bytes decide for CMS's files; the whole file only if they
+        # are valid UTF-8.
+        codecs.getincrementaldecoder("utf-8")().decode(data[start : start + 4])
         data.decode("utf-8")
     except UnicodeDecodeError:
         return
-    start = _NON_ASCII.search(data).start()
     line = data.count(b"\n", 0, start) + 1
     character = data[start:].decode("utf-8")[0]
     raise ImportFailure(
