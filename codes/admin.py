@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from codes.models import Code, CodeVersion, ContactEntry, ProcessingNote, Release
+from codes.models import Code, CodeVersion, ContactEntry, ProcessingNote, Release, SearchMiss
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,3 +65,21 @@ class ContactEntryAdmin(admin.ModelAdmin):
     list_display = ["label", "value", "kind", "position"]
     list_editable = ["position"]
     search_fields = ["label", "value", "note"]
+
+
+@admin.register(SearchMiss)
+class SearchMissAdmin(admin.ModelAdmin):
+    """What people searched for and found little: tune codes/data/thesaurus.toml from it.
+    Rows are counted by the search page; delete the ones a thesaurus change answered."""
+
+    list_display = ["query", "count", "results", "first_seen", "last_seen"]
+    list_filter = ["results"]
+    search_fields = ["query"]
+    ordering = ["-count", "query"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -262,6 +262,26 @@ def search(queryset: models.QuerySet, text: str | ParsedQuery) -> models.QuerySe
     return _search_sqlite(queryset, parsed)
 
 
+def matching(queryset: models.QuerySet, text: str | ParsedQuery) -> models.QuerySet:
+    """Codes matching `text`, unranked: for lists in code order, which need no score.
+
+    One set lookup (FTS5's matches, or the GIN index), whatever other filters the list
+    has, so a broad word ("the") with a column filter costs milliseconds.
+    """
+    parsed = parse_query(text, queryset.db)
+    if not parsed:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    if connections[queryset.db].vendor == "postgresql":
+        vector = f"{table}.{PG_VECTOR_COLUMN}"
+        full = " | ".join(tsquery_term(t) for t in parsed.terms)
+        return queryset.extra(where=[f"{vector} @@ to_tsquery('english', %s)"], params=[full])
+    return queryset.extra(
+        where=[f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
+        params=[fts5_query(parsed)],
+    )
+
+
 # SQLite -----------------------------------------------------------------------------------
 
 

@@ -217,6 +217,7 @@ class SuggestTests(TestCase):
             "short_description": "Statutorily excluded",
             "kind": "modifier",
             "url": "/modifiers/GY/",
+            "status": "",
         }
 
     def test_results_link_procedure_codes_to_their_code_page(self):
