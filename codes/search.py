@@ -80,10 +80,12 @@ AGE_WEIGHT = 1.0
 AGE_REFERENCE_YEAR = 2030
 # Active codes come before terminated ones whatever the words they match: a terminated
 # code can no longer be billed (it stays findable, after them).
-TERMINATED_PENALTY = TERM_WEIGHT * (MAX_WORDS + 1)
+TERMINATED_PENALTY = 2 * TERM_WEIGHT * (MAX_WORDS + 1)
 # A code with the words the user typed ranks above one only a drug name or lay term
 # finds (less than a whole matched term).
 LITERAL_WEIGHT = 100
+DRUG_TERM_WEIGHT = 2 * TERM_WEIGHT
+BIOSIMILAR_PENALTY = 50
 UNSPECIFIED_PENALTY = 5
 
 STOP_WORDS = frozenset(
@@ -315,7 +317,7 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
     table = queryset.model._meta.db_table
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     matches = f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-    matched_terms = " + ".join(f"({matches})" for _ in parsed.terms)
+    matched_terms = " + ".join(f"{term_weight(t)} * ({matches})" for t in parsed.terms)
     expanded = [t for t in parsed.terms if t.expansion is not None]
     literal = "".join(f" + {LITERAL_WEIGHT} * ({matches})" for _ in expanded)
     # A join, not a correlated subquery: FTS5 then scores each match once, in one scan,
@@ -325,9 +327,9 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
     # which costs a second on a broad word with a coverage filter.
     return queryset.extra(
         select={
-            "rank": f"{TERM_WEIGHT} * ({matched_terms}){literal} "
+            "rank": f"({matched_terms}){literal} "
             f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
-            f"- {_penalties(table)} + {AGE_WEIGHT} * "
+            f"- {_penalties(table, parsed)} + {AGE_WEIGHT} * "
             f"({AGE_REFERENCE_YEAR} - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), "
             f"{AGE_REFERENCE_YEAR})) / 10.0"
         },
@@ -341,17 +343,41 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
     ).order_by("-rank", "code")
 
 
-def _penalties(table: str) -> str:
+def _penalties(table: str, parsed: ParsedQuery) -> str:
     """SQL for what makes a code a worse answer than its score says (same on both engines).
 
     A terminated code can no longer be billed, and a "not otherwise classified/specified"
-    code is the last resort once no specific code fits.
+    code is the last resort once no specific code fits. A brand name CMS does not write
+    is the reference product, not one of the biosimilars CMS names by their own brands
+    ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
     """
-    return (
-        f"(CASE WHEN {table}.termination_date IS NOT NULL THEN {TERMINATED_PENALTY} ELSE 0 END"
-        f" + CASE WHEN {table}.long_description LIKE '%%not otherwise%%' "
-        f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END)"
-    )
+    description = f"lower({table}.long_description)"
+    terminated = f"{table}.termination_date IS NOT NULL"
+    penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
+    if not any(_is_drug_name(t) for t in parsed.terms):
+        penalties += (
+            f" + CASE WHEN {description} LIKE '%%not otherwise%%' "
+            f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"
+        )
+    else:
+        # A brand without a code of its own is billed under its generic's "not otherwise
+        # specified" code (Kenalog: J3301), so that code is no last resort here.
+        penalties += (
+            f" + CASE WHEN {description} LIKE '%%biosimilar%%' "
+            f"AND {description} NOT LIKE '%%excludes biosimilar%%' "
+            f"AND {description} NOT LIKE '%%not biosimilar%%' THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
+        )
+    return penalties + ")"
+
+
+def _is_drug_name(term: Term) -> bool:
+    return term.expansion is not None and term.expansion.source == "drug name"
+
+
+def term_weight(term: Term) -> int:
+    """A drug name says which product; the other words of its query ("infusion") only
+    describe it."""
+    return DRUG_TERM_WEIGHT if _is_drug_name(term) else TERM_WEIGHT
 
 
 # PostgreSQL -------------------------------------------------------------------------------
@@ -412,7 +438,7 @@ def _search_postgresql(queryset: models.QuerySet, parsed: ParsedQuery) -> models
         f"to_tsquery('english', %s), {PG_RANK_NORMALIZATION}) "
         f"+ {PG_SIMILARITY_WEIGHT} * similarity({table}.short_description, %s))::numeric "
         f"/ {SCORE_STEP}) "
-        f"- {_penalties(table)} + {AGE_WEIGHT} * "
+        f"- {_penalties(table, parsed)} + {AGE_WEIGHT} * "
         f"({AGE_REFERENCE_YEAR} - coalesce(extract(year from {table}.date_added), "
         f"{AGE_REFERENCE_YEAR})) / 10.0"
     )
@@ -420,7 +446,7 @@ def _search_postgresql(queryset: models.QuerySet, parsed: ParsedQuery) -> models
         *(
             p
             for t in parsed.terms
-            for p in (tsquery_term(t), TERM_WEIGHT + PG_IDF_WEIGHT * t.rarity)
+            for p in (tsquery_term(t), term_weight(t) + PG_IDF_WEIGHT * t.rarity)
         ),
         *(p for t in expanded for p in (tsquery_literal(t), LITERAL_WEIGHT)),
         full,
