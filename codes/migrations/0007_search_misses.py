@@ -2,6 +2,20 @@
 
 from django.db import migrations, models
 
+from codes import search
+
+
+def vector_without_slashes(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for statement in search.replace_vector_sql(vendor, search.PG_VECTOR_EXPRESSION):
+        schema_editor.execute(statement)
+
+
+def vector_of_0004(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for statement in search.replace_vector_sql(vendor, search.PG_VECTOR_EXPRESSION_0004):
+        schema_editor.execute(statement)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -36,4 +50,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(vector_without_slashes, vector_of_0004),
     ]
