@@ -66,8 +66,9 @@ def record(text: str, parsed: ParsedQuery, found: int) -> None:
         logger.warning("search miss not recorded", exc_info=True)
 
 
-def evict(limit: int = MAX_ROWS) -> None:
-    """Keep the table at `limit` rows or fewer: the rarest, oldest misses go first."""
+def evict(limit: int | None = None) -> None:
+    """Keep the table at `limit` (MAX_ROWS) rows or fewer: the rarest, oldest go first."""
+    limit = MAX_ROWS if limit is None else limit
     total = SearchMiss.objects.count()
     if total <= limit:
         return
