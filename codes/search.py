@@ -12,15 +12,19 @@ How a query is read (`parse_query`), the same for both engines:
   `-`, NUL bytes and emoji are plain separators, never syntax. Long input is cut to its
   first few words, and words like "of" are dropped.
 * Each word is a *term* with alternatives: the word (a whole word of the data also as a
-  prefix, a word the data only begins, like "e060" or "insul", as a prefix alone),
-  coders' everyday names for what the CMS text spells otherwise (`SYNONYMS`: "flu" ->
-  influenza), and, for a word the data never uses, its closest words (`Vocabulary`:
-  "wheelchiar" -> wheelchair).
-* Terms are OR-ed. A code's rank is first the number of terms it matches, then the
-  engine's relevance score, less a penalty for terminated and "not otherwise
-  classified" codes, plus a little for long-established codes. Every word counts, but
-  one word the data spells differently ("depo medroxyprogesterone") does not hide the
-  code that matches the rest.
+  prefix, a word the data only begins, like "e060" or "insul", as a prefix alone) and,
+  for a word the data never uses, its closest words (`Vocabulary`: "wheelchiar" ->
+  wheelchair; one edit at most for words of up to seven letters). A drug name or lay
+  term that `codes/expansion.py` knows (a phrase of up to three words: "keytruda",
+  "wound vac") is one term instead, matched whole and as the CMS words it stands for,
+  and never corrected.
+* Terms are OR-ed. A code's rank is first the number of terms it matches (a drug name
+  counts twice: it names the product, the other words only describe it), then whether
+  it has the words the user typed rather than only their expansion, then the engine's
+  relevance score, less penalties (every terminated code ranks after every active one;
+  "not otherwise classified" codes and, under a brand name, biosimilars a little), plus
+  a little for long-established codes. Every word counts, but one word the data spells
+  differently ("depo medroxyprogesterone") does not hide the code that matches the rest.
 
 The engines:
 
