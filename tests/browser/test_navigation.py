@@ -18,7 +18,7 @@ def results_table(page):
 def test_search_from_the_home_page_leads_to_a_code_page(page):
     page.goto("/")
 
-    page.get_by_role("main").get_by_role("searchbox").fill("insulin pump")
+    page.get_by_role("main").get_by_role("combobox").fill("insulin pump")
     page.get_by_role("main").get_by_role("button", name="Search").click()
 
     expect(page).to_have_url(re.compile(r"/search/\?q=insulin\+pump$"))
@@ -178,6 +178,6 @@ def test_suggestions_in_the_search_page_box_show_a_terminated_codes_status(page)
 def test_a_brand_name_is_searched_as_its_generic_name(page):
     page.goto("/search/?q=keytruda")
 
-    expect(page.get_by_role("status").first).to_contain_text("keytruda as pembrolizumab")
+    expect(page.locator("p.notice").first).to_contain_text("keytruda as pembrolizumab")
     codes = results_table(page).locator("tbody th a").all_inner_texts()
     assert codes[0] == "J9271"
