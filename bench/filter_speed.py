@@ -27,6 +27,8 @@ PAGES = (
     "/search/?q=the",
     "/codes/?q=wheelchair&coverage=C",
     "/search/?q=knee+brace&status=active",
+    "/search/?q=injection+per+mg+each+any+type+supply+device",
+    "/search/?q=the+of+and+with+for+in+on+to",
 )
 
 

@@ -92,6 +92,7 @@ DRUG_TERM_WEIGHT = 2 * TERM_WEIGHT
 BIOSIMILAR_PENALTY = 50
 UNSPECIFIED_PENALTY = 5
 
+MAX_STOP_WORDS = 2
 STOP_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
 )
@@ -203,7 +204,8 @@ def query_words(text: str) -> list[str]:
             continue
         kept.append(word)
     words = kept or words
-    return [w for w in words if w not in STOP_WORDS] or words
+    # A query of nothing but words like "the" keeps a couple: each matches most codes.
+    return [w for w in words if w not in STOP_WORDS] or words[:MAX_STOP_WORDS]
 
 
 def parse_query(text: str | ParsedQuery, using: str | None = None) -> ParsedQuery:
@@ -333,7 +335,7 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
         select={
             "rank": f"({matched_terms}){literal} "
             f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
-            f"- {_penalties(table, parsed)} + {AGE_WEIGHT} * "
+            f"- {_penalties(table, parsed, connections[queryset.db].vendor)} + {AGE_WEIGHT} * "
             f"({AGE_REFERENCE_YEAR} - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), "
             f"{AGE_REFERENCE_YEAR})) / 10.0"
         },
@@ -347,7 +349,7 @@ def _search_sqlite(queryset: models.QuerySet, parsed: ParsedQuery) -> models.Que
     ).order_by("-rank", "code")
 
 
-def _penalties(table: str, parsed: ParsedQuery) -> str:
+def _penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     """SQL for what makes a code a worse answer than its score says (same on both engines).
 
     A terminated code can no longer be billed, and a "not otherwise classified/specified"
@@ -355,21 +357,25 @@ def _penalties(table: str, parsed: ParsedQuery) -> str:
     is the reference product, not one of the biosimilars CMS names by their own brands
     ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
     """
-    description = f"lower({table}.long_description)"
+    # LIKE ignores ASCII case on SQLite; PostgreSQL's ILIKE does there (lower() would
+    # copy every matching description first).
+    like = "ILIKE" if vendor == "postgresql" else "LIKE"
+    description = f"{table}.long_description"
     terminated = f"{table}.termination_date IS NOT NULL"
     penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
     if not any(_is_drug_name(t) for t in parsed.terms):
         penalties += (
-            f" + CASE WHEN {description} LIKE '%%not otherwise%%' "
+            f" + CASE WHEN {description} {like} '%%not otherwise%%' "
             f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"
         )
     else:
         # A brand without a code of its own is billed under its generic's "not otherwise
         # specified" code (Kenalog: J3301), so that code is no last resort here.
         penalties += (
-            f" + CASE WHEN {description} LIKE '%%biosimilar%%' "
-            f"AND {description} NOT LIKE '%%excludes biosimilar%%' "
-            f"AND {description} NOT LIKE '%%not biosimilar%%' THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
+            f" + CASE WHEN {description} {like} '%%biosimilar%%' "
+            f"AND {description} NOT {like} '%%excludes biosimilar%%' "
+            f"AND {description} NOT {like} '%%not biosimilar%%' "
+            f"THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
         )
     return penalties + ")"
 
@@ -452,7 +458,7 @@ def _search_postgresql(queryset: models.QuerySet, parsed: ParsedQuery) -> models
         f"to_tsquery('english', %s), {PG_RANK_NORMALIZATION}) "
         f"+ {PG_SIMILARITY_WEIGHT} * similarity({table}.short_description, %s))::numeric "
         f"/ {SCORE_STEP}) "
-        f"- {_penalties(table, parsed)} + {AGE_WEIGHT} * "
+        f"- {_penalties(table, parsed, connections[queryset.db].vendor)} + {AGE_WEIGHT} * "
         f"({AGE_REFERENCE_YEAR} - coalesce(extract(year from {table}.date_added), "
         f"{AGE_REFERENCE_YEAR})) / 10.0"
     )

@@ -474,6 +474,7 @@ class LanguageSearchTests(TestCase):
     def test_code_and_letter_before_it_are_noise(self):
         assert search.query_words("j code for keytruda") == ["keytruda"]
         assert search.query_words("codes") == ["codes"]
+        assert search.query_words("the of and with") == ["the", "of"]
 
     def test_active_codes_come_before_terminated_ones_that_match_more_words(self):
         assert self.top("cane seat tip") == ["E0100", "E0101"]
