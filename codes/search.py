@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 import math
 import re
 import threading
@@ -53,12 +54,14 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz.distance import OSA
 
 from codes.expansion import Expansion, Expansions, thesaurus_words
+
+logger = logging.getLogger(__name__)
 
 FTS_TABLE = "codes_code_fts"
 WORD = re.compile(r"[^\W_]+")
@@ -615,6 +618,17 @@ def allowed_edits(word: str) -> int:
     """How many edits a typo of `word` may have: two edits turn a word of seven letters or
     fewer into a different word ("humira" into "humeral")."""
     return 1 if len(word) <= SHORT_WORD else 2
+
+
+def warm_up(using: str | None = None) -> None:
+    """Build the vocabulary and the drug-name and lay-term table now (at server start),
+    so no request waits for them; a database that is not migrated yet is left alone."""
+    try:
+        Vocabulary.current(using).expansions  # noqa: B018
+    except DatabaseError as error:
+        logger.warning("search vocabulary not built at start-up: %s", error)
+    finally:
+        connections[using or "default"].close()
 
 
 def _trigrams(word: str) -> set[str]:
