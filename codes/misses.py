@@ -8,15 +8,20 @@ MAX_ROWS rows the rarest, least recently seen misses are dropped. The admin list
 by frequency.
 
 A page that records a miss is sent uncached (see the search view), so each such search
-reaches the server and is counted, instead of once per page cache.
+reaches the server and is counted, instead of once per page cache. Counts are gathered
+in the process and written in one transaction every few seconds (`record`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections import Counter
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,6 +33,13 @@ MAX_ROWS = 5000
 EVICT_BATCH = 100
 MAX_QUERY_LENGTH = 100
 IDENTIFIER_LIKE = re.compile(r"@|\d{6,}")
+# Distinct queries held in a process before they are written.
+MAX_PENDING = 100
+
+_pending: Counter[str] = Counter()
+_results: dict[str, int] = {}
+_lock = threading.Lock()
+_last_flush = time.monotonic()
 
 logger = logging.getLogger(__name__)
 
@@ -44,26 +56,58 @@ def normalised(text: str, parsed: ParsedQuery) -> str:
 
 
 def record(text: str, parsed: ParsedQuery, found: int) -> None:
-    """Count one search that found little; a database error never fails the page."""
+    """Count one search that found little. Counts are kept in the process and written
+    together every SEARCH_MISS_FLUSH_SECONDS (10) or MAX_PENDING queries, so a busy site
+    does not write (and, on SQLite, take the write lock) on every such request; a process
+    that stops loses at most those seconds of counts."""
+    global _last_flush
     query = normalised(text, parsed)
     if not query:
         return
+    with _lock:
+        _pending[query] += 1
+        _results[query] = found
+        now = time.monotonic()
+        if len(_pending) < MAX_PENDING and now - _last_flush < flush_seconds():
+            return
+        batch, results = dict(_pending), dict(_results)
+        _pending.clear()
+        _results.clear()
+        _last_flush = now
+    write(batch, results)
+
+
+def flush_seconds() -> float:
+    return getattr(settings, "SEARCH_MISS_FLUSH_SECONDS", 0 if settings.TESTING else 10)
+
+
+def write(batch: dict[str, int], results: dict[str, int]) -> None:
+    """Add `batch` ({query: searches}) to the table; a database error never fails a page."""
     today = timezone.localdate()
     try:
         with transaction.atomic():
-            updated = SearchMiss.objects.filter(query=query).update(
-                count=F("count") + 1, results=found, last_seen=today
-            )
-            if not updated:
-                SearchMiss.objects.create(
-                    query=query, results=found, first_seen=today, last_seen=today
+            known = set(SearchMiss.objects.filter(query__in=batch).values_list("query", flat=True))
+            for query in known:
+                SearchMiss.objects.filter(query=query).update(
+                    count=F("count") + batch[query], results=results[query], last_seen=today
                 )
+            new = [
+                SearchMiss(
+                    query=query,
+                    results=results[query],
+                    count=count,
+                    first_seen=today,
+                    last_seen=today,
+                )
+                for query, count in batch.items()
+                if query not in known
+            ]
+            # A row another process created meanwhile keeps its own count.
+            SearchMiss.objects.bulk_create(new, ignore_conflicts=True)
+            if new:
                 evict()
-    except IntegrityError:
-        # Another request created the row first: count this one on it.
-        SearchMiss.objects.filter(query=query).update(count=F("count") + 1, last_seen=today)
     except DatabaseError:
-        logger.warning("search miss not recorded", exc_info=True)
+        logger.warning("search misses not recorded", exc_info=True)
 
 
 def evict(limit: int | None = None) -> None:

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import User
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from codes import misses
@@ -79,6 +79,21 @@ class SearchMissTests(TestCase):
             word = "miss" + "abcdefgh"[n]
             misses.record(word, parse_query(word), 0)
         assert SearchMiss.objects.count() <= 5
+
+    @override_settings(SEARCH_MISS_FLUSH_SECONDS=3600)
+    def test_counts_are_written_together_not_on_every_search(self):
+        original = misses.MAX_PENDING
+        misses.MAX_PENDING = 3
+        self.addCleanup(setattr, misses, "MAX_PENDING", original)
+        for word in ["zzqqa", "zzqqb", "zzqqa"]:
+            misses.record(word, parse_query(word), 0)
+        assert not SearchMiss.objects.exists()
+        misses.record("zzqqc", parse_query("zzqqc"), 0)
+        assert dict(SearchMiss.objects.values_list("query", "count")) == {
+            "zzqqa": 2,
+            "zzqqb": 1,
+            "zzqqc": 1,
+        }
 
     def test_the_admin_lists_misses_by_frequency(self):
         SearchMiss.objects.create(
