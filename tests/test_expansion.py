@@ -117,3 +117,4 @@ class ThesaurusFileTests(SimpleTestCase):
                     assert isinstance(targets, list) and targets
                     assert 1 <= len(phrase_words(name)) <= expansion.MAX_PHRASE_WORDS
                     assert all(phrase_words(t) for t in targets)
+                    assert any(phrase_words(t) != phrase_words(name) for t in targets)

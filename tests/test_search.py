@@ -607,6 +607,16 @@ class ThesaurusRealDataTests(RealDataTestCase):
             with self.subTest(brand=brand):
                 assert self.top(brand, 1) == [code]
 
+    def test_no_thesaurus_term_or_drug_name_is_corrected(self):
+        from codes.expansion import read_thesaurus
+
+        thesaurus = read_thesaurus()
+        for name in [*thesaurus["terms"], *thesaurus["drugs"], "keytruda", "remicade"]:
+            with self.subTest(name=name):
+                parsed = search.parse_query(name)
+                assert not parsed.corrected, parsed.corrected_text
+                assert parsed.expansions or name in search.Vocabulary.current().counts
+
     def test_humira_is_not_corrected_to_humeral(self):
         parsed = search.parse_query("humira")
         assert not parsed.corrected
