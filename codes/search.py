@@ -259,6 +259,11 @@ def _word_term(word: str, vocabulary: Vocabulary) -> Term:
         else:
             corrections = vocabulary.corrections(word)
             alternatives = corrections or alternatives
+            named = vocabulary.misspelt_name(word, corrections)
+            if named is not None:
+                return dataclasses.replace(
+                    _expanded_term(named), word=word, corrections=(named.text,)
+                )
     missing = not (corrections or prefix or word in vocabulary.counts)
     return Term(word, alternatives, corrections, prefix, missing=missing)
 
@@ -535,6 +540,24 @@ class Vocabulary:
         """The drug names and lay terms this data can answer (built once per data state)."""
         with self._lock:
             return Expansions.build(self.counts.__contains__, using=self.alias)
+
+    @cached_property
+    def names(self) -> Vocabulary:
+        """The one-word drug names and lay terms, for correcting a misspelt one."""
+        words = Counter(p[0] for p in self.expansions.entries if len(p) == 1)
+        return Vocabulary(words, alias=self.alias)
+
+    def misspelt_name(self, word: str, corrections: tuple[str, ...]) -> Expansion | None:
+        """The drug name or lay term `word` misspells ("keytrda": Keytruda), when it is at
+        least as close as the data's own closest words."""
+        named = self.names.corrections(word, limit=1)
+        if not named:
+            return None
+        if corrections:
+            limit = allowed_edits(word)
+            if edit_distance(word, corrections[0], limit) <= edit_distance(word, named[0], limit):
+                return None
+        return self.expansions.entries[(named[0],)]
 
     @classmethod
     def load(cls, alias: str) -> Vocabulary:

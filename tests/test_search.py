@@ -471,6 +471,12 @@ class LanguageSearchTests(TestCase):
         assert "humeral" not in parsed.corrected_text
         assert search.allowed_edits("wheelchiar") == 2
 
+    def test_a_misspelt_drug_name_is_corrected_to_the_name(self):
+        parsed = search.parse_query("keytrda")
+        assert parsed.corrected_text == "keytruda"
+        assert parsed.expansions[0].targets == ("pembrolizumab",)
+        assert self.top("keytrda")[0] == "J9271"
+
     def test_code_and_letter_before_it_are_noise(self):
         assert search.query_words("j code for keytruda") == ["keytruda"]
         assert search.query_words("codes") == ["codes"]
