@@ -93,7 +93,7 @@ def suggestions(text: str) -> list[Code]:
 
 
 def status_text(code: Code) -> str:
-    """ "" for an active code; "Terminated 2023-12-31, see E0602" otherwise."""
+    """Nothing for an active code; "Terminated 2023-12-31, see E0602" otherwise."""
     if not code.is_terminated:
         return ""
     text = f"Terminated {code.termination_date:%Y-%m-%d}"
