@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from codes.payments import drugs
+
 THESAURUS_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.toml"
 # Longest phrase a source may map ("adult diapers", "wound vac", "depo provera").
 MAX_PHRASE_WORDS = 3
@@ -129,9 +131,22 @@ def dictionary_by_generic() -> dict[tuple[str, ...], tuple[str, ...]]:
     return {generic: tuple(variants) for generic, variants in grouped.items() if generic}
 
 
-# In order of authority: the first source that maps a name wins. CMS's NDC–HCPCS
-# crosswalk, when loaded, goes first.
-DRUG_NAME_SOURCES: list[NameSource] = [ThesaurusDrugNames(), DrugDictionary()]
+class CrosswalkTradeNames:
+    """CMS's own trade names: the "Drug Name" of every NDC package in the newest loaded
+    ASP NDC–HCPCS crosswalk, mapped to the codes it is billed under (Keytruda → J9271)."""
+
+    label = "trade name in CMS's NDC–HCPCS crosswalk"
+
+    def names(self, using: str, known: Callable[[str], bool]) -> Mapping[str, Iterable[str]]:
+        return {name: sorted(codes) for name, codes in drugs.trade_names(using).items()}
+
+
+# In order of authority: the first source that maps a name wins.
+DRUG_NAME_SOURCES: list[NameSource] = [
+    CrosswalkTradeNames(),
+    ThesaurusDrugNames(),
+    DrugDictionary(),
+]
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ def code_pricing(code: Code) -> CodePricing | None:
     return CodePricing(code.code, prices, packages)
 
 
-def trade_names() -> dict[str, set[str]]:
+def trade_names(using: str | None = None) -> dict[str, set[str]]:
     """{trade name, lowercased: set of HCPCS codes} from the newest loaded crosswalk quarter.
 
     Contract, for search: keys are CMS's "Drug Name" cells lowercased with runs of
@@ -183,12 +183,13 @@ def trade_names() -> dict[str, set[str]]:
     crosswalk is loaded. One query each call; cache the result per data version.
     """
     newest = (
-        DrugDataset.objects.filter(kind=DatasetKind.ASP_CROSSWALK)
+        DrugDataset.objects.using(using)
+        .filter(kind=DatasetKind.ASP_CROSSWALK)
         .order_by("-effective_start")
         .values("id")[:1]
     )
     names: dict[str, set[str]] = {}
-    rows = NdcPackage.objects.filter(dataset=Subquery(newest)).values_list(
+    rows = NdcPackage.objects.using(using).filter(dataset=Subquery(newest)).values_list(
         "drug_name", "hcpcs_code"
     )
     for name, code in rows.order_by().distinct():
