@@ -12,6 +12,7 @@ urlpatterns = [
     path("modifiers/", views.modifier_list, name="modifier_list"),
     path("modifiers/<str:code>.json", views.modifier_json, name="modifier_detail_json"),
     path("modifiers/<str:code>/", views.modifier_detail, name="modifier_detail"),
+    path("sections/<str:slug>/", views.section_detail, name="section"),
     path("search/", views.search, name="search"),
     path("search/suggest", discovery.suggest, name="suggest"),
     path("glossary/", views.glossary, name="glossary"),

@@ -3,7 +3,7 @@ import re
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -13,7 +13,7 @@ from codes import search as search_engine
 from codes.context_processors import site
 from codes.filters import CodeFilter
 from codes.models import Code, ContactEntry, Kind, Release
-from codes.reference import SECTIONS
+from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG
 
 # Home, browse and search ------------------------------------------------------------------
 
@@ -33,23 +33,12 @@ UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _sections() -> tuple[list[dict], int]:
-    """Each SECTIONS heading with its code counts and first/last code, and the modifier
-    count, from one aggregate query.
-
-    A code belongs to the section whose start is the last one at or before it within its
-    letter (or to the letter's first section), so codes outside the published ranges
-    (range ends drift between releases) still land somewhere.
-    """
+    """Each section (reference.SECTION_RANGES, the one definition) with its code counts and
+    first/last code in the current release, and the modifier count, from one query."""
     procedure = Q(kind=Kind.PROCEDURE)
-    bounds = []
-    for n, (first, _last, heading) in enumerate(SECTIONS):
-        letter = first[0]
-        low = letter if n == 0 or SECTIONS[n - 1][0][0] != letter else first
-        following = SECTIONS[n + 1][0] if n + 1 < len(SECTIONS) else None
-        high = following if following and following[0] == letter else chr(ord(letter) + 1)
-        bounds.append((letter, heading, procedure & Q(code__gte=low, code__lt=high)))
     aggregates = {"modifiers": Count("id", filter=Q(kind=Kind.MODIFIER))}
-    for n, (_letter, _heading, where) in enumerate(bounds):
+    for n, section in enumerate(SECTION_RANGES):
+        where = procedure & Q(code__gte=section.low, code__lt=section.high)
         aggregates[f"count_{n}"] = Count("id", filter=where)
         aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
         aggregates[f"first_{n}"] = Min("code", filter=where)
@@ -57,14 +46,16 @@ def _sections() -> tuple[list[dict], int]:
     totals = Code.objects.in_current_release().aggregate(**aggregates)
     sections = [
         {
-            "letter": letter,
-            "heading": heading,
+            "letter": section.letter,
+            "heading": section.heading,
+            "slug": section.slug,
+            "url": reverse("codes:section", args=[section.slug]),
             "count": totals[f"count_{n}"],
             "active": totals[f"active_{n}"],
             "first": totals[f"first_{n}"],
             "last": totals[f"last_{n}"],
         }
-        for n, (letter, heading, _where) in enumerate(bounds)
+        for n, section in enumerate(SECTION_RANGES)
     ]
     return sections, totals["modifiers"]
 
@@ -88,6 +79,26 @@ def _clean_query(text: str) -> str:
 def _page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
     """The requested page; a page number that is not one gives the first, too big the last."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _page_in_range(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
+    """Like `_page`, but None for a number past the last page, so the view can say so
+    instead of silently showing the last one."""
+    page = _page(request, queryset, per_page)
+    asked = request.GET.get("page", "").strip()
+    if asked.isdigit() and int(asked) > page.number and page.paginator.count:
+        return None
+    return page
+
+
+def _out_of_range(request: HttpRequest) -> HttpResponse:
+    first = _query_string(request, page=None)
+    return render(
+        request,
+        "codes/page_out_of_range.html",
+        {"asked": request.GET.get("page", "")[:10], "first_url": f"?{first}" if first else "?"},
+        status=404,
+    )
 
 
 def _query_string(request: HttpRequest, **changes) -> str:
@@ -141,6 +152,42 @@ def code_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def modifier_list(request: HttpRequest) -> HttpResponse:
     return _browse(request, Kind.MODIFIER)
+
+
+@require_safe
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = SECTIONS_BY_SLUG.get(slug.strip().lower())
+    if section is None:
+        raise Http404("No such section")
+    if slug != section.slug:
+        return redirect(reverse("codes:section", args=[section.slug]), permanent=True)
+    codes = (
+        Code.objects.in_current_release()
+        .procedures()
+        .filter(code__gte=section.low, code__lt=section.high)
+        .order_by("code")
+    )
+    counts = codes.aggregate(
+        total=Count("id"), active=Count("id", filter=Q(termination_date__isnull=True))
+    )
+    page = _page_in_range(request, codes.only(*LIST_FIELDS))
+    if page is None:
+        return _out_of_range(request)
+    subsections = section.subsections
+    for code in page.object_list:
+        code.subsection = next(
+            (h for first, last, h in subsections if first <= code.code <= last), ""
+        )
+    context = {
+        "section": section,
+        "page": page,
+        "counts": counts,
+        "release": site(request)["current_release"],
+        "subsections": subsections,
+        "page_query": "",
+        "canonical_url": request.build_absolute_uri(reverse("codes:section", args=[slug])),
+    }
+    return render(request, "codes/section_detail.html", context)
 
 
 class SearchFilter(CodeFilter):
