@@ -994,6 +994,12 @@ def _section_ranges() -> tuple[SectionRange, ...]:
 
 
 SECTION_RANGES: tuple[SectionRange, ...] = _section_ranges()
+# CMS's file carries no dental codes (the ADA publishes CDT itself); none of the releases
+# 2017-2025 lists a D procedure code, so the dental section is named but never offered.
+SECTIONS_NOT_IN_FILE = frozenset({"dental-procedures"})
+OFFERED_SECTIONS: tuple[SectionRange, ...] = tuple(
+    s for s in SECTION_RANGES if s.slug not in SECTIONS_NOT_IN_FILE
+)
 SECTIONS_BY_SLUG: dict[str, SectionRange] = {s.slug: s for s in SECTION_RANGES}
 
 

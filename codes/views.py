@@ -11,9 +11,9 @@ from django.views.decorators.http import require_safe
 from codes import exports, history, presentation
 from codes import search as search_engine
 from codes.context_processors import site
-from codes.filters import CodeFilter
+from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release
-from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG
+from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
 
 # Home, browse and search ------------------------------------------------------------------
 
@@ -67,7 +67,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "release": site(request)["current_release"],
         "sections": sections,
         "procedure_count": sum(s["count"] for s in sections),
+        "active_count": sum(s["active"] for s in sections),
         "modifier_count": modifier_count,
+        "letters_with_codes": {s["letter"] for s in sections if s["count"]},
+        "not_in_file": SECTIONS_NOT_IN_FILE,
     }
     return render(request, "codes/home.html", context)
 
@@ -122,7 +125,8 @@ def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse
 
 def _browse(request: HttpRequest, kind: str) -> HttpResponse:
     is_modifier = kind == Kind.MODIFIER
-    filterset = CodeFilter(request.GET or None, queryset=Code.objects.filter(kind=kind))
+    filter_class = ModifierFilter if is_modifier else CodeFilter
+    filterset = filter_class(request.GET or None, queryset=Code.objects.filter(kind=kind))
     context = {
         "filter": filterset,
         "is_modifier": is_modifier,
@@ -135,8 +139,17 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in exports.FORMATS:
         return exports.response(codes, fmt, "modifiers" if is_modifier else "codes")
+    chosen = SECTIONS_BY_SLUG.get(filterset.active_filters.get("section", ""))
+    if chosen is not None:
+        context["title"] = f"Procedure codes: {chosen.heading}"
+    page = _page_in_range(request, codes.only(*LIST_FIELDS))
+    if page is None:
+        return _out_of_range(request)
+    in_current_release = Code.objects.in_current_release().filter(kind=kind).count()
     context.update(
-        page=_page(request, codes.only(*LIST_FIELDS)),
+        page=page,
+        in_current_release=in_current_release,
+        no_longer_listed=page.paginator.count - in_current_release,
         page_query=_query_string(request, page=None, format=None),
         csv_query=_query_string(request, page=None, format="csv"),
         json_query=_query_string(request, page=None, format="json"),

@@ -87,8 +87,19 @@ class CodeListTests(TestCase):
         assert listed(response) == ["A0425"]
 
     def test_no_match_says_so(self):
-        response = self.get(section="Z")
+        response = self.get(section="B")
         self.assertContains(response, "No codes match these filters")
+
+    def test_section_filter_takes_a_section_of_the_home_page(self):
+        assert listed(self.get(section="transportation-services-including-ambulance")) == ["A0425"]
+
+    def test_letters_and_sections_without_codes_in_the_file_are_not_offered(self):
+        html = self.get().content.decode()
+        options = html.split('name="section"')[1].split("</select>")[0]
+
+        assert 'value="dental-procedures"' not in options
+        assert 'value="D"' not in options and 'value="Z"' not in options
+        assert 'value="durable-medical-equipment"' in options
 
     def test_invalid_filter_is_a_400_with_the_reason_and_no_list(self):
         response = self.get(section="QQ")
@@ -107,27 +118,32 @@ class CodeListTests(TestCase):
             ("\x00", first),
             ("0", last),
             ("-1", last),
-            ("3", last),
-            ("99999999999999999999999999", last),
         ]:
             with self.subTest(page=page):
                 response = self.get(page=page)
                 assert response.status_code == 200
                 assert listed(response) == expected
 
+    def test_page_past_the_last_says_it_is_out_of_range(self):
+        for page in ("3", "999", "99999999999999999999999999"):
+            with self.subTest(page=page):
+                response = self.get(section="E", page=page)
+                self.assertContains(response, "No page", status_code=404)
+                self.assertContains(response, "?section=E", status_code=404)
+
     def test_query_count_is_constant(self):
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get(section="A")
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get()
-        with self.assertNumQueries(3):
-            self.get(section="E", coverage="D", status="active", page=2)
+        with self.assertNumQueries(4):
+            self.get(section="E", status="active", page=2)
 
     def test_query_count_with_a_text_query_is_constant(self):
         self.get(q="equipment")  # loads the search vocabulary once
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.get(q="mileage")
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.get(q="equipment item")
 
     def test_hostile_inputs_never_fail(self):
@@ -164,15 +180,24 @@ class ModifierListTests(TestCase):
     def test_modifier_links_go_to_modifier_pages(self):
         self.assertContains(self.get(), reverse("codes:modifier_detail", args=["GA"]))
 
+    def test_modifier_list_offers_only_filters_that_apply_to_modifiers(self):
+        html = self.get().content.decode()
+
+        for name in ("betos", "pricing", "type_of_service", "from_code", "to_code"):
+            assert f'name="{name}"' not in html, name
+        for name in ("q", "section", "coverage", "action", "status"):
+            assert f'name="{name}"' in html, name
+        self.assertContains(self.get(), "First letter")
+
     def test_filters_apply_to_modifiers(self):
         assert listed(self.get(section="G")) == ["GA", "GY"]
         assert listed(self.get(status="terminated")) == ["EY"]
         assert listed(self.get(q="waiver")) == ["GA"]
 
     def test_query_count_is_constant(self):
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get()
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get(section="K")
 
     def test_hostile_inputs_never_fail(self):
