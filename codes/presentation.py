@@ -154,14 +154,11 @@ def short_title(text: str, limit: int = TITLE_LIMIT) -> str:
 
 # A Level II code written anywhere in a text, in any case ("do not use with s9330").
 CODE_IN_TEXT = re.compile(r"\b([A-Za-z]\d{4})\b")
-# A CPT (Level I) code: five digits, or four digits and F, T or U (category II, III and
-# PLA codes). CMS cross-references name them, but they have no page here.
-CPT_CODE = re.compile(r"\d{5}|\d{4}[FTUftu]")
 CPT_MEANING = "a CPT (Level I) code, published by the AMA and not part of this file"
 
 
 def is_cpt(code: str) -> bool:
-    return bool(CPT_CODE.fullmatch(code or ""))
+    return bool(reference.CPT_CODE.fullmatch(code or ""))
 
 
 def columns_of(doc_name: str) -> list[str]:

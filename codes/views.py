@@ -410,10 +410,15 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
-    release = get_object_or_404(Release, name=name)
+    wanted = name.strip().lower()
+    release = get_object_or_404(Release, name=wanted)
+    if wanted != name:
+        return redirect(release, permanent=True)
     changes = history.compare_releases(release)
-    asked = request.GET.get("section", "")
-    section = asked if asked in changes.sections else ""
+    asked = request.GET.get("section", "").strip()
+    letters = {SECTIONS_BY_SLUG[s].letter for s in changes.sections if s in SECTIONS_BY_SLUG}
+    section = asked if asked in changes.sections or asked.upper() in letters else ""
+    section = section.upper() if len(section) == 1 else section
     shown = changes.filtered(section)
     suffix = f"-{section}" if section else ""
     export = _release_export(request, shown, f"hcpcs-{release.name}-changes{suffix}")
