@@ -313,12 +313,15 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
 def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool) -> HttpResponse:
     # Only a code-shaped text is worth comparing with the data; anything else gets the search box.
     plausible = wanted if len(wanted) <= 5 and wanted.isalnum() else ""
-    suggestions = presentation.nearest_codes(kind, plausible)
+    is_cpt = presentation.is_cpt(plausible)
+    # A CPT code is not a typo of a Level II code: nothing near it is worth offering.
+    suggestions = presentation.nearest_codes(kind, "" if is_cpt else plausible)
     if as_json:
         return JsonResponse(
             {
                 "error": "not found",
                 "code": wanted[:20],
+                "cpt": is_cpt,
                 "suggestions": [c.as_json() for c in suggestions.all],
             },
             status=404,
@@ -330,6 +333,7 @@ def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool)
             "wanted": wanted[:20],
             "kind_label": Kind(kind).label.lower(),
             "suggestions": suggestions,
+            "is_cpt": is_cpt,
         },
         status=404,
     )
