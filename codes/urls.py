@@ -6,6 +6,7 @@ app_name = "codes"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("codes/", views.code_list, name="list"),
     path("codes/<str:code>.json", views.code_json, name="detail_json"),
     path("codes/<str:code>/", views.code_detail, name="detail"),

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -14,6 +15,12 @@ from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release
 from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 # Home, browse and search ------------------------------------------------------------------
 
@@ -123,7 +130,22 @@ def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse
     return render(request, template, {**context, "invalid": True}, status=400)
 
 
+def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the same list without its empty parameters (a GET form sends every
+    field), so filtered URLs stay short and shareable; None when there are none."""
+    if all(value.strip() for value in request.GET.values()):
+        return None
+    params = request.GET.copy()
+    for name in [n for n, values in params.lists() if not any(v.strip() for v in values)]:
+        del params[name]
+    query = params.urlencode()
+    return redirect(f"{request.path}?{query}" if query else request.path)
+
+
 def _browse(request: HttpRequest, kind: str) -> HttpResponse:
+    clean = _without_empty_parameters(request)
+    if clean is not None:
+        return clean
     is_modifier = kind == Kind.MODIFIER
     filter_class = ModifierFilter if is_modifier else CodeFilter
     filterset = filter_class(request.GET or None, queryset=Code.objects.filter(kind=kind))

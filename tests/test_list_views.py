@@ -43,7 +43,8 @@ class CodeListTests(TestCase):
         make_code("KX", short_description="Documentation on file")
 
     def get(self, **params):
-        return self.client.get(reverse("codes:list"), params)
+        # Empty parameters redirect to the same list without them.
+        return self.client.get(reverse("codes:list"), params, follow=True)
 
     def test_lists_procedure_codes_sorted_by_code_fifty_a_page(self):
         response = self.get()
@@ -124,6 +125,19 @@ class CodeListTests(TestCase):
                 assert response.status_code == 200
                 assert listed(response) == expected
 
+    def test_empty_parameters_redirect_to_the_short_url(self):
+        response = self.client.get(
+            reverse("codes:list"), {"q": "", "section": "E", "from_code": " ", "page": "2"}
+        )
+
+        self.assertRedirects(response, f"{reverse('codes:list')}?section=E&page=2")
+
+    def test_favicon_ico_leads_to_the_site_icon(self):
+        response = self.client.get("/favicon.ico")
+
+        assert response.status_code == 301
+        assert response["Location"].endswith("favicon.svg")
+
     def test_page_past_the_last_says_it_is_out_of_range(self):
         for page in ("3", "999", "99999999999999999999999999"):
             with self.subTest(page=page):
@@ -169,7 +183,7 @@ class ModifierListTests(TestCase):
         make_code("E0601", short_description="Cpap device")
 
     def get(self, **params):
-        return self.client.get(reverse("codes:modifier_list"), params)
+        return self.client.get(reverse("codes:modifier_list"), params, follow=True)
 
     def test_lists_modifiers_only_sorted_by_code(self):
         response = self.get()

@@ -28,7 +28,7 @@ class ReleasePagesTests(RealDataTestCase):
             html=True,
         )
         row = response.content.decode().split("/releases/2019-jan/")[1].split("</tr>")[0]
-        for number in ("6440", "360", "244", "49", "3"):
+        for number in ("6,440", "360", "244", "49", "3"):
             assert f'<td class="num">{number}</td>' in row
         self.assertContains(response, "Oldest release loaded")
 
