@@ -125,6 +125,12 @@ class CodeListTests(TestCase):
                 assert response.status_code == 200
                 assert listed(response) == expected
 
+    def test_rows_lead_with_the_long_description_and_keep_the_abbreviation(self):
+        response = self.get()
+
+        self.assertContains(response, '<span class="long-text">Long description of E0001</span>')
+        self.assertContains(response, "</span>Equipment item 1</span>")
+
     def test_empty_parameters_redirect_to_the_short_url(self):
         response = self.client.get(
             reverse("codes:list"), {"q": "", "section": "E", "from_code": " ", "page": "2"}
