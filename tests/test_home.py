@@ -1,6 +1,8 @@
 from datetime import date
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -189,3 +191,11 @@ class SectionPageTests(RealDataTestCase):
 
         assert "/sections/durable-medical-equipment/" in content
         assert "/sections/dental-procedures/" not in content
+
+    def test_section_page_query_count_does_not_grow_with_the_section(self):
+        counts = []
+        for slug in ("coronavirus-diagnostic-panel", "procedures-professional-services-temporary"):
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("codes:section", args=[slug]))
+            counts.append(len(queries))
+        assert counts[0] == counts[1] <= 5

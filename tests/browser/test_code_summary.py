@@ -109,3 +109,14 @@ def test_g0556_prints_on_two_pages(page):
     pages, _meta = printed_pages(page)
 
     assert pages <= 2
+
+
+def test_history_table_on_a_phone_breaks_between_words(mobile_page):
+    mobile_page.goto("/codes/J0135/")
+
+    widths = mobile_page.eval_on_selector_all(
+        ".history-changes td", "cells => cells.map(c => c.getBoundingClientRect().width)"
+    )
+
+    # Broken letter by letter, cells were a few characters wide.
+    assert widths and min(widths) > 60, widths
