@@ -573,7 +573,7 @@ def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownV
         )
     source = ""
     if note.from_other_release:
-        source = f"Text from the {note.release} notes; {record.release.name} has none for it."
+        source = f"(text from the {note.release} notes; none in {record.release.name})"
     return ShownValue(text=number, meaning=note.text, in_table=True, source=source)
 
 

@@ -419,7 +419,7 @@ class S9329RealDataTests(RealDataTestCase):
         )
         self.assertContains(
             self.response,
-            "Text from the 2019-jan notes; 2025-oct has none for it.",
+            "(text from the 2019-jan notes; none in 2025-oct)",
         )
 
     def test_every_field_has_a_tooltip(self):
