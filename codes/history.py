@@ -620,6 +620,12 @@ class ReleaseSummary:
     disappeared: int = 0
     changed: int = 0
 
+    @property
+    def missing_releases(self) -> list[str]:
+        if self.previous is None:
+            return []
+        return quarters_between(self.previous.effective_date, self.release.effective_date)
+
     def as_json(self) -> dict:
         return {
             "release": self.release.name,

@@ -228,3 +228,10 @@ class ReleaseTruthTests(RealDataTestCase):
         assert ended.date.isoformat() == "2017-12-31"
         self.assertContains(response, '<time datetime="2017-12-31">2017-12-31</time>')
         self.assertContains(response, 'First published in the <a href="/releases/2018-jan/">')
+
+    def test_release_list_names_the_release_each_is_compared_with(self):
+        response = self.client.get(reverse("codes:releases"))
+        row = response.content.decode().split("/releases/2019-jan/")[1].split("</tr>")[0]
+
+        assert '<a href="/releases/2018-jan/">2018-jan</a>' in row
+        assert "(3 releases between not loaded)" in row
