@@ -205,6 +205,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     counts = codes.aggregate(
         total=Count("id"), active=Count("id", filter=Q(termination_date__isnull=True))
     )
+    counts["terminated"] = counts["total"] - counts["active"]
     page = _page_in_range(request, codes.only(*LIST_FIELDS))
     if page is None:
         return _out_of_range(request)
