@@ -185,6 +185,15 @@ class HistoryEntry:
     previous: CodeVersion | None = None
     changes: list[FieldChange] = field(default_factory=list)
     ended: date | None = None
+    compared_with: Release | None = None  # the release loaded before `release`
+
+    @property
+    def missing_releases(self) -> list[str]:
+        """Quarterly releases between `compared_with` and `release` that are not loaded:
+        the change may have happened in any of them."""
+        if self.compared_with is None:
+            return []
+        return quarters_between(self.compared_with.effective_date, self.release.effective_date)
 
     @property
     def date(self) -> date:
@@ -277,6 +286,9 @@ def code_history(code: Code) -> CodeHistory:
             entries.append(HistoryEntry(release, events, version, last, changes))
         previous = last = version
         last_seen = release
+    for entry in entries:
+        position = releases.index(entry.release)
+        entry.compared_with = releases[position - 1] if position else None
     entries = _dated_terminations(entries)
     entries.sort(key=lambda e: (e.date, not e.is_termination), reverse=True)
     return CodeHistory(code, entries, releases, last_seen)
@@ -299,6 +311,7 @@ def _dated_terminations(entries: list[HistoryEntry]) -> list[HistoryEntry]:
                 entry.version,
                 entry.previous,
                 ended=entry.version.termination_date,
+                compared_with=entry.compared_with,
             )
         )
         entry.events = [e for e in entry.events if e != "terminated"]

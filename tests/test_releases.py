@@ -235,3 +235,12 @@ class ReleaseTruthTests(RealDataTestCase):
 
         assert '<a href="/releases/2018-jan/">2018-jan</a>' in row
         assert "(3 releases between not loaded)" in row
+
+    def test_code_history_says_when_releases_before_a_change_are_not_loaded(self):
+        response = self.client.get(reverse("codes:detail", args=["G0503"]))
+
+        self.assertContains(
+            response,
+            "Compared with 2017-jan: 3 releases between are not loaded, so this change may "
+            "date from any of them.",
+        )
