@@ -161,9 +161,11 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in exports.FORMATS:
         return exports.response(codes, fmt, "modifiers" if is_modifier else "codes")
-    chosen = SECTIONS_BY_SLUG.get(filterset.active_filters.get("section", ""))
-    if chosen is not None:
-        context["title"] = f"Procedure codes: {chosen.heading}"
+    chosen = filterset.active_filters.get("section", "")
+    if chosen in SECTIONS_BY_SLUG:
+        context["title"] = f"Procedure codes: {SECTIONS_BY_SLUG[chosen].heading}"
+    elif chosen:
+        context["title"] = f"{context['title']} starting with {chosen}"
     page = _page_in_range(request, codes.only(*LIST_FIELDS))
     if page is None:
         return _out_of_range(request)

@@ -91,6 +91,13 @@ class CodeListTests(TestCase):
         response = self.get(section="B")
         self.assertContains(response, "No codes match these filters")
 
+    def test_heading_names_the_section_or_letter_filtered_on(self):
+        self.assertContains(self.get(section="E"), "<h1>Procedure codes starting with E</h1>")
+        self.assertContains(
+            self.get(section="durable-medical-equipment"),
+            "<h1>Procedure codes: Durable medical equipment</h1>",
+        )
+
     def test_section_filter_takes_a_section_of_the_home_page(self):
         assert listed(self.get(section="transportation-services-including-ambulance")) == ["A0425"]
 
