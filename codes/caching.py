@@ -4,7 +4,8 @@ Every public GET page is a function of two things: the imported releases and the
 and templates of this deploy. `ConditionalPageMiddleware` turns both into validators:
 
 * ETag: a hash of the newest release (name, sha256), the number of releases, the latest
-  import time and a fingerprint of the deployed source files;
+  import time (of a release or of ASP drug data) and a fingerprint of the deployed source
+  files;
 * Last-Modified: the latest import, or the deploy, whichever is newer;
 
 answers a matching conditional GET with 304 before the view runs, and marks 200
@@ -38,12 +39,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Count, Max, Window
+from django.db.models import Count, Max, Subquery, Window
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from codes.models import Release
+from codes.models import DrugDataset, Release
 
 # Files whose change changes what a page looks like.
 SOURCE_PATTERNS = ("templates/**/*", "static/**/*", "codes/**/*.py", "hcpcs_site/*.py")
@@ -64,12 +65,16 @@ def deploy_fingerprint() -> tuple[str, float]:
 
 
 def current_release_with_totals() -> Release | None:
-    """The newest release, annotated with the release count and latest import (one query)."""
+    """The newest release, annotated with the release count and latest import (one query).
+
+    `latest_drug_import` is when ASP drug data last changed: it changes pages too."""
+    latest_drug = DrugDataset.objects.order_by("-loaded_at").values("loaded_at")[:1]
     return (
         Release.objects.order_by("-effective_date")
         .annotate(
             release_total=Window(Count("id")),
             latest_import=Window(Max("imported_at")),
+            latest_drug_import=Subquery(latest_drug),
         )
         .first()
     )
@@ -96,9 +101,11 @@ def validators(release: Release | None) -> tuple[str, datetime]:
     deployed = datetime.fromtimestamp(source_mtime, tz=UTC)
     if release is None:
         return quote_etag(f"empty-{source_hash}"), deployed
+    drugs = getattr(release, "latest_drug_import", None)
     data = f"{release.name}|{release.sha256}|{release.release_total}|{release.latest_import}"
-    data_hash = hashlib.sha256(data.encode()).hexdigest()[:16]
-    return quote_etag(f"{data_hash}-{source_hash}"), max(release.latest_import, deployed)
+    data_hash = hashlib.sha256(f"{data}|{drugs}".encode()).hexdigest()[:16]
+    changed = max(release.latest_import, drugs or release.latest_import)
+    return quote_etag(f"{data_hash}-{source_hash}"), max(changed, deployed)
 
 
 def page_key(request: HttpRequest, etag: str) -> str:
