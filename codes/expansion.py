@@ -135,7 +135,7 @@ class CrosswalkTradeNames:
     """CMS's own trade names: the "Drug Name" of every NDC package in the newest loaded
     ASP NDC–HCPCS crosswalk, mapped to the codes it is billed under (Keytruda → J9271)."""
 
-    label = "trade name in CMS's NDC–HCPCS crosswalk"
+    label = "drug name"
 
     def names(self, using: str, known: Callable[[str], bool]) -> Mapping[str, Iterable[str]]:
         return {name: sorted(codes) for name, codes in drugs.trade_names(using).items()}

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.safestring import mark_safe
 
 from codes.models import repeated_columns
-from codes.reference import CODE_TABLES, SECTIONS
+from codes.reference import CODE_TABLES, OFFERED_SECTIONS, SECTIONS_BY_SLUG
 
 STATUS_CHOICES = [("active", "Active"), ("terminated", "Terminated")]
 CODE_PART = RegexValidator(
@@ -29,13 +29,14 @@ UPPERCASE_PARAMETERS = ("section", "from_code", "to_code", "coverage", "betos", 
 
 
 def _section_choices() -> list[tuple[str, str]]:
-    headings: dict[str, list[str]] = {}
-    for first, _last, heading in SECTIONS:
-        headings.setdefault(first[0], []).append(heading)
-    return [
-        (letter, f"{letter}: {'; '.join(headings[letter])}" if letter in headings else letter)
-        for letter in string.ascii_uppercase
-    ]
+    """The sections (reference.SECTION_RANGES, as on the home page), then whole letters."""
+    sections = [(s.slug, f"{s.first[0]}: {s.heading}") for s in OFFERED_SECTIONS]
+    letters = dict.fromkeys(s.letter for s in OFFERED_SECTIONS)
+    return sections + [(letter, f"All {letter} codes") for letter in letters]
+
+
+def _letter_choices() -> list[tuple[str, str]]:
+    return [(letter, letter) for letter in string.ascii_uppercase]
 
 
 def _table_choices(table: str) -> list[tuple[str, str]]:
@@ -45,11 +46,7 @@ def _table_choices(table: str) -> list[tuple[str, str]]:
 class CodeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Words or code")
     section = django_filters.ChoiceFilter(
-        empty_label="Any",
-        field_name="code",
-        lookup_expr="startswith",
-        label="Section",
-        choices=_section_choices,
+        empty_label="Any", method="filter_section", label="Section", choices=_section_choices
     )
     from_code = django_filters.CharFilter(
         field_name="code", lookup_expr="gte", label="From code", validators=[CODE_PART]
@@ -98,8 +95,10 @@ class CodeFilter(django_filters.FilterSet):
         if data is not None:
             data = data.copy()
             for name in UPPERCASE_PARAMETERS:
-                if name in data:
+                if name in data and not (name == "section" and len(data[name].strip()) > 1):
                     data[name] = data[name].strip().upper()
+                elif name in data:
+                    data[name] = data[name].strip().lower()
         super().__init__(data, *args, **kwargs)
 
     @property
@@ -134,6 +133,12 @@ class CodeFilter(django_filters.FilterSet):
         # Lists are in code order: matching codes, without scoring each one.
         return queryset.matching(value)
 
+    def filter_section(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        section = SECTIONS_BY_SLUG.get(value)
+        if section is None:
+            return queryset.filter(code__startswith=value)
+        return queryset.filter(code__gte=section.low, code__lt=section.high)
+
     def filter_to_code(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # "To E02" means every code that starts E02; digits sort before "Z".
         return queryset.filter(code__lte=value + "Z" * (5 - len(value)))
@@ -167,3 +172,21 @@ def _any_column(group: str, value: str) -> Q:
     for column in repeated_columns(group):
         condition |= Q(**{column: value})
     return condition
+
+
+class ModifierFilter(CodeFilter):
+    """The filters that apply to modifiers: CMS fills no pricing, BETOS or type of
+    service for them, and their two-character codes are grouped by first letter."""
+
+    section = django_filters.ChoiceFilter(
+        empty_label="Any",
+        field_name="code",
+        lookup_expr="startswith",
+        label="First letter",
+        choices=_letter_choices,
+    )
+    from_code = None
+    to_code = None
+    betos = None
+    type_of_service = None
+    pricing = None

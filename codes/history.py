@@ -176,11 +176,32 @@ def field_changes(old: dict, new: dict) -> list[FieldChange]:
 
 @dataclass
 class HistoryEntry:
+    """What one release changed about a code, or (`ended` set) the code's termination,
+    dated by its termination date and naming the release that first published it."""
+
     release: Release
     events: list[str]
     version: CodeVersion | None = None
     previous: CodeVersion | None = None
     changes: list[FieldChange] = field(default_factory=list)
+    ended: date | None = None
+    compared_with: Release | None = None  # the release loaded before `release`
+
+    @property
+    def missing_releases(self) -> list[str]:
+        """Quarterly releases between `compared_with` and `release` that are not loaded:
+        the change may have happened in any of them."""
+        if self.compared_with is None:
+            return []
+        return quarters_between(self.compared_with.effective_date, self.release.effective_date)
+
+    @property
+    def date(self) -> date:
+        return self.ended or self.release.effective_date
+
+    @property
+    def is_termination(self) -> bool:
+        return self.ended is not None
 
     @property
     def labels(self) -> list[str]:
@@ -205,6 +226,7 @@ class HistoryEntry:
     def as_json(self) -> dict:
         return {
             "release": self.release.name,
+            "date": self.date.isoformat(),
             "events": self.events,
             "action_code": self.action_code,
             "action_effective_date": _iso(self.action_effective_date),
@@ -264,8 +286,39 @@ def code_history(code: Code) -> CodeHistory:
             entries.append(HistoryEntry(release, events, version, last, changes))
         previous = last = version
         last_seen = release
-    entries.reverse()
+    for entry in entries:
+        position = releases.index(entry.release)
+        entry.compared_with = releases[position - 1] if position else None
+    entries = _dated_terminations(entries)
+    entries.sort(key=lambda e: (e.date, not e.is_termination), reverse=True)
     return CodeHistory(code, entries, releases, last_seen)
+
+
+def _dated_terminations(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Each termination as an entry of its own on its termination date: a release can
+    publish a termination that took effect before it (J0135 ended on 2024-12-31 and
+    showed it first in whichever later release is loaded), so the release entry keeps
+    only its other events and the fields it changed."""
+    dated: list[HistoryEntry] = []
+    for entry in entries:
+        if "terminated" not in entry.events or entry.version is None:
+            dated.append(entry)
+            continue
+        dated.append(
+            HistoryEntry(
+                entry.release,
+                ["terminated"],
+                entry.version,
+                entry.previous,
+                ended=entry.version.termination_date,
+                compared_with=entry.compared_with,
+            )
+        )
+        entry.events = [e for e in entry.events if e != "terminated"]
+        others = [c for c in entry.changes if c.key != "termination_date"]
+        if entry.events or others:
+            dated.append(entry)
+    return dated
 
 
 def _change_events(old, new, changes: list[FieldChange]) -> list[str]:
@@ -288,8 +341,35 @@ def _change_events(old, new, changes: list[FieldChange]) -> list[str]:
 
 
 def section_of(kind: str, code: str) -> str:
-    """The section filter value of a code: its letter, or `modifiers`."""
-    return MODIFIERS if kind == Kind.MODIFIER else code[:1]
+    """The section filter value of a code (reference.section_for's slug), or `modifiers`."""
+    if kind == Kind.MODIFIER:
+        return MODIFIERS
+    found = reference.section_for(code)
+    return found.slug if found else code[:1]
+
+
+def section_heading(section: str) -> str:
+    if section == MODIFIERS:
+        return "Modifiers"
+    found = reference.SECTIONS_BY_SLUG.get(section)
+    return found.heading if found else f"{section} codes"
+
+
+# CMS publishes a release each quarter, effective on the first day of these months.
+QUARTER_MONTHS = (1, 4, 7, 10)
+MONTH_NAMES = {1: "jan", 4: "apr", 7: "jul", 10: "oct"}
+
+
+def quarters_between(earlier: date, later: date) -> list[str]:
+    """The names of the quarterly releases effective after `earlier` and before `later`."""
+    names = []
+    year, month = earlier.year, earlier.month
+    while True:
+        following = [m for m in QUARTER_MONTHS if m > month]
+        year, month = (year, following[0]) if following else (year + 1, QUARTER_MONTHS[0])
+        if date(year, month, 1) >= later:
+            return names
+        names.append(f"{year}-{MONTH_NAMES[month]}")
 
 
 @dataclass
@@ -306,13 +386,29 @@ class ListedCode:
     url: str = ""
     cross_reference_links: tuple[tuple[str, str], ...] = ()
 
+    added_here: bool = False  # listed for the first time in this release
+
     @property
     def section(self) -> str:
         return section_of(self.kind, self.code)
 
     @property
+    def section_heading(self) -> str:
+        return section_heading(self.section)
+
+    @property
     def is_modifier(self) -> bool:
         return self.kind == Kind.MODIFIER
+
+    @property
+    def action_meaning(self) -> str:
+        return reference.decode("action", self.action_code) or ""
+
+    def in_section(self, section: str) -> bool:
+        """`section` is a section slug, `modifiers`, or a letter (older addresses)."""
+        if len(section) == 1:
+            return not self.is_modifier and self.code.startswith(section)
+        return self.section == section
 
     def as_json(self) -> dict:
         data = {
@@ -375,7 +471,7 @@ class ReleaseChanges:
             return self
 
         def keep(codes: list[ListedCode]) -> list[ListedCode]:
-            return [c for c in codes if c.section == section]
+            return [c for c in codes if c.in_section(section)]
 
         by_field = [FieldChanges(f.key, f.label, keep(f.codes)) for f in self.by_field]
         return ReleaseChanges(
@@ -385,6 +481,18 @@ class ReleaseChanges:
             by_field=[f for f in by_field if f.codes],
             sections=self.sections,
         )
+
+    @property
+    def section_choices(self) -> list[tuple[str, str]]:
+        return [(s, section_heading(s)) for s in self.sections]
+
+    @property
+    def missing_releases(self) -> list[str]:
+        """Quarterly releases between the two compared that are not loaded: their changes
+        are folded into this comparison."""
+        if self.previous is None:
+            return []
+        return quarters_between(self.previous.effective_date, self.release.effective_date)
 
     @property
     def terminated_when_added(self) -> int:
@@ -454,9 +562,10 @@ def compare_releases(release: Release) -> ReleaseChanges:
     ):
         (new if row["release"] == release.pk else old)[row["code_ref"]] = row
     changes = ReleaseChanges(release, previous)
+    order = {s.slug: n for n, s in enumerate(reference.SECTION_RANGES)}
     changes.sections = sorted(
         {section_of(v["kind"], v["code"]) for v in [*new.values(), *old.values()]},
-        key=lambda s: (s == MODIFIERS, s),
+        key=lambda s: (s == MODIFIERS, order.get(s, len(order)), s),
     )
     if previous is None:
         return changes
@@ -470,7 +579,7 @@ def compare_releases(release: Release) -> ReleaseChanges:
         if before is None:
             changes.added.append(_listed(after))
             if after["termination_date"]:
-                changes.terminated.append(_listed(after))
+                changes.terminated.append(_listed(after, added_here=True))
             continue
         if after["termination_date"] and not before["termination_date"]:
             changes.terminated.append(_listed(after))
@@ -491,7 +600,7 @@ def _sort_key(values: dict) -> tuple:
     return (values["kind"] != Kind.PROCEDURE, values["code"])
 
 
-def _listed(values: dict, change: FieldChange | None = None) -> ListedCode:
+def _listed(values: dict, change: FieldChange | None = None, added_here=False) -> ListedCode:
     refs = tuple(v for v in (values[f"cross_reference_{n}"] for n in range(1, 6)) if v)
     return ListedCode(
         kind=values["kind"],
@@ -502,8 +611,14 @@ def _listed(values: dict, change: FieldChange | None = None) -> ListedCode:
         cross_references=refs,
         change=change,
         url=code_page_url(values["kind"], values["code"]),
-        cross_reference_links=tuple((r, code_page_url(Kind.PROCEDURE, r)) for r in refs),
+        # A CPT code (Level I) has no page here: it is shown as text, marked CPT.
+        cross_reference_links=tuple((r, _cross_reference_url(r)) for r in refs),
+        added_here=added_here,
     )
+
+
+def _cross_reference_url(code: str) -> str:
+    return "" if reference.CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
 
 
 # Every release at once --------------------------------------------------------------------
@@ -517,6 +632,12 @@ class ReleaseSummary:
     terminated: int = 0
     disappeared: int = 0
     changed: int = 0
+
+    @property
+    def missing_releases(self) -> list[str]:
+        if self.previous is None:
+            return []
+        return quarters_between(self.previous.effective_date, self.release.effective_date)
 
     def as_json(self) -> dict:
         return {

@@ -78,8 +78,87 @@ FIELD_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("processing-note", "Processing note", ("processing_note",)),
 ]
 
+# The decoded values that decide a claim, shown at the top of the page in this order.
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "coverage_code",
+    "pricing_indicators",
+    "multiple_pricing_indicator",
+    "betos_code",
+    "type_of_service_codes",
+    "processing_note",
+    "action_code",
+    "action_effective_date",
+    "date_added",
+)
+# Shorter labels for the summary, where nine values share the first screen of a phone.
+SUMMARY_LABELS = {
+    "coverage_code": "Coverage",
+    "pricing_indicators": "Pricing",
+    "multiple_pricing_indicator": "Multiple pricing",
+    "betos_code": "BETOS",
+    "date_added": "Added",
+    "action_code": "Action",
+    "action_effective_date": "Action effective",
+}
+# Shown in the page's heading, so not again in the field table.
+HEADING_FIELDS = frozenset({"long_description", "short_description"})
+# The record's identity and place in the file: read least, listed last.
+RECORD_GROUP = "identification"
+# Fields CMS never fills for a modifier (none of the loaded releases does): a modifier
+# page leaves them out instead of listing them blank.
+PROCEDURE_ONLY_FIELDS = frozenset(
+    {
+        "pricing_indicators",
+        "multiple_pricing_indicator",
+        "statute",
+        "lab_certifications",
+        "asc_group",
+        "asc_effective_date",
+        "opps_group",
+        "opps_indicator",
+        "opps_effective_date",
+        "betos_code",
+        "type_of_service_codes",
+        "anesthesia_base_units",
+    }
+)
+TITLE_LIMIT = 70
+# A long description up to this length is the page heading itself (most are: the median
+# is 71 characters); a longer one is shortened for the heading and shown in full below.
+HEADING_LIMIT = 120
+# Where a long description may be cut for a title: after a clause, before a parenthesis.
+STRONG_END = re.compile(r"[;:](?=\s)")
+CLAUSE_END = re.compile(r"[;:,](?=\s)|\s(?=\()")
+# CMS marks the items of a long description with "++" (G0556 has a dozen).
+ITEM_MARKER = re.compile(r"\s*(?=\+\+)")
+
+
+def applies_to(kind: str, field_name: str) -> bool:
+    return kind != Kind.MODIFIER or field_name not in PROCEDURE_ONLY_FIELDS
+
+
+def short_title(text: str, limit: int = TITLE_LIMIT) -> str:
+    """A title from a long description: whole when short, else cut at its first ";" or
+    ":" (CMS puts the service before them), else after its last clause that fits, else
+    after a word with an ellipsis; always with a capital first letter."""
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        strong = [m.start() for m in STRONG_END.finditer(text, 0, limit + 1) if m.start() >= 20]
+        clauses = [m.start() for m in CLAUSE_END.finditer(text, 0, limit + 1) if m.start() >= 20]
+        if strong or clauses:
+            text = text[: (strong or clauses[-1:])[0]]
+        else:
+            text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:- ") + "…"
+    return text[:1].upper() + text[1:]
+
+
 # A Level II code written anywhere in a text, in any case ("do not use with s9330").
 CODE_IN_TEXT = re.compile(r"\b([A-Za-z]\d{4})\b")
+CPT_MEANING = "a CPT (Level I) code, published by the AMA and not part of this file"
+
+
+def is_cpt(code: str) -> bool:
+    return bool(reference.CPT_CODE.fullmatch(code or ""))
 
 
 def columns_of(doc_name: str) -> list[str]:
@@ -115,6 +194,10 @@ class CodeLink:
     def exists(self) -> bool:
         return bool(self.url)
 
+    @property
+    def is_cpt(self) -> bool:
+        return is_cpt(self.code)
+
     def as_json(self) -> dict:
         return {
             "code": self.code,
@@ -139,6 +222,10 @@ class ShownValue:
     @property
     def unknown(self) -> bool:
         return self.in_table is False
+
+    @property
+    def is_cpt(self) -> bool:
+        return self.meaning == CPT_MEANING
 
     def as_json(self) -> dict:
         data = {"value": self.text, "meaning": self.meaning or None}
@@ -167,6 +254,10 @@ class FieldRow:
     @property
     def label(self) -> str:
         return self.doc.label
+
+    @property
+    def summary_label(self) -> str:
+        return SUMMARY_LABELS.get(self.doc.name, self.doc.label)
 
     @property
     def tip_id(self) -> str:
@@ -236,11 +327,80 @@ class CodePage:
     contacts: list[ContactEntry]
     current_release: Release | None = None
     rows_by_name: dict[str, FieldRow] = field(default_factory=dict)
+    _known: dict[str, CodeLink] = field(default_factory=dict, repr=False)
+
+    @property
+    def heading(self) -> str:
+        """The long description for the page heading: whole when short, else shortened."""
+        text = self.code.long_description or self.code.short_description
+        return text[:1].upper() + text[1:] if self.description_in_heading else short_title(text)
+
+    @property
+    def description_in_heading(self) -> bool:
+        text = self.code.long_description
+        return bool(text) and len(text) <= HEADING_LIMIT and "++" not in text
+
+    @property
+    def description_after_facts(self) -> bool:
+        """A description too long for the heading (G0556 has 4,501 characters) follows the
+        summary's values instead of pushing them off the first screen."""
+        return not self.description_in_heading
 
     @property
     def title(self) -> str:
-        noun = "modifier" if self.code.is_modifier else "HCPCS code"
-        return f"{noun} {self.code.code}: {self.code.short_description}"
+        noun = "Modifier" if self.code.is_modifier else "HCPCS code"
+        return f"{noun} {self.code.code}: {self.heading}"
+
+    @property
+    def description_lines(self) -> list[tuple[TextPart, ...]]:
+        """The long description verbatim, one line per CMS "++" item."""
+        text = self.code.long_description
+        return [
+            linked_parts(piece, self._known, self.code.code)
+            for piece in ITEM_MARKER.split(text or "")
+            if piece.strip()
+        ]
+
+    @property
+    def status(self) -> str:
+        if not self.code.is_terminated:
+            return "active"
+        return "pending" if self.termination_pending else "terminated"
+
+    @property
+    def summary(self) -> list[FieldRow]:
+        """The rows that decide a claim, in SUMMARY_FIELDS order (blank ones included)."""
+        return [
+            self.rows_by_name[name]
+            for name in SUMMARY_FIELDS
+            if applies_to(self.code.kind, name) and name in self.rows_by_name
+        ]
+
+    @property
+    def table_groups(self) -> list[FieldGroup]:
+        """The field table below the summary: every other field that applies to the
+        record's kind, each once, filled rows only, the record's identity last."""
+        shown = []
+        for group in [*self.groups[1:], self.groups[0]]:
+            rows = tuple(
+                row
+                for row in group.rows
+                if row.name not in SUMMARY_FIELDS
+                and row.name not in HEADING_FIELDS
+                and applies_to(self.code.kind, row.name)
+            )
+            heading = "The CMS record" if group.key == RECORD_GROUP else group.heading
+            shown.append(FieldGroup(group.key, heading, rows))
+        return shown
+
+    @property
+    def filled_groups(self) -> list[FieldGroup]:
+        return [g for g in self.table_groups if g.filled_rows]
+
+    @property
+    def blank_rows(self) -> list[FieldRow]:
+        """Table fields blank in this record, named together in one line."""
+        return [row for group in self.table_groups for row in group.empty_rows]
 
     @property
     def meta_description(self) -> str:
@@ -387,10 +547,11 @@ def field_row(
             values.append(ShownValue(text=raw, parts=linked_parts(raw, known, record.code)))
         elif doc.name == "cross_references":
             target = known.get(raw.upper(), CodeLink(raw))
+            missing = CPT_MEANING if target.is_cpt else "not a Level II code in the loaded data"
             values.append(
                 ShownValue(
                     text=raw,
-                    meaning=target.short_description or "not a Level II code in the loaded data",
+                    meaning=target.short_description or missing,
                     occurrence=occurrence,
                     url=target.url,
                 )
@@ -412,10 +573,7 @@ def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownV
         )
     source = ""
     if note.from_other_release:
-        source = (
-            f"Text from the {note.release} release; the {record.release.name} release "
-            "does not include this note."
-        )
+        source = f"(text from the {note.release} notes; none in {record.release.name})"
     return ShownValue(text=number, meaning=note.text, in_table=True, source=source)
 
 
@@ -433,14 +591,14 @@ def field_groups(
 
 
 def section_of(code: Code) -> Section:
+    """The code's section, from the one definition in `reference.section_for`."""
     if code.is_modifier:
         return Section("Modifiers", "All modifiers", reverse("codes:modifier_list"))
-    letter = code.code[:1]
-    heading = next(
-        (h for first, last, h in reference.SECTIONS if first <= code.code <= last),
-        next((h for first, _, h in reference.SECTIONS if first.startswith(letter)), ""),
-    )
-    return Section(f"{letter} codes", heading, reverse("codes:list") + f"?section={letter}")
+    found = reference.section_for(code.code)
+    if found is None:
+        letter = code.code[:1]
+        return Section(f"{letter} codes", "", reverse("codes:list") + f"?section={letter}")
+    return Section(found.heading, found.heading, reverse("codes:section", args=[found.slug]))
 
 
 def processing_note(code: Code) -> NoteText | None:
@@ -506,6 +664,7 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
         note=note,
         contacts=list(ContactEntry.objects.all()),
         current_release=current_release,
+        _known=known,
     )
     page.rows_by_name = {row.name: row for row in page.rows()}
     return page

@@ -9,6 +9,7 @@ the section headings and the contact defaults are written for this site, not cop
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 CODE_TABLES: dict[str, dict[str, str]] = {
@@ -944,3 +945,70 @@ SUBSECTIONS: list[tuple[str, str, str]] = [
     ("J7604", "J7686", "Inhalation solutions"),
     ("J8501", "J8999", "Oral chemotherapy"),
 ]
+
+
+@dataclass(frozen=True)
+class SectionRange:
+    """One section of SECTIONS with the code range it owns in the data.
+
+    A code belongs to the section whose published start is the last one at or before it
+    within its letter, or to the letter's first section: range ends drift between
+    releases (A2022-A2027 came after the published A2021), so codes past an end still
+    land in exactly one section. `low` (inclusive) and `high` (exclusive) are those
+    bounds, so a database filter and `section_for` always agree.
+    """
+
+    slug: str
+    first: str
+    last: str
+    heading: str
+    low: str
+    high: str
+
+    @property
+    def letter(self) -> str:
+        return self.first[0]
+
+    def contains(self, code: str) -> bool:
+        return self.low <= code < self.high
+
+    @property
+    def subsections(self) -> list[tuple[str, str, str]]:
+        return [s for s in SUBSECTIONS if self.low <= s[0] < self.high]
+
+
+def _slug(heading: str) -> str:
+    words = "".join(c.lower() if c.isalnum() else " " for c in heading).split()
+    return "-".join(words)
+
+
+def _section_ranges() -> tuple[SectionRange, ...]:
+    ranges = []
+    for n, (first, last, heading) in enumerate(SECTIONS):
+        letter = first[0]
+        starts_letter = n == 0 or SECTIONS[n - 1][0][0] != letter
+        following = SECTIONS[n + 1][0] if n + 1 < len(SECTIONS) else ""
+        high = following if following[:1] == letter else chr(ord(letter) + 1)
+        low = letter if starts_letter else first
+        ranges.append(SectionRange(_slug(heading), first, last, heading, low, high))
+    return tuple(ranges)
+
+
+SECTION_RANGES: tuple[SectionRange, ...] = _section_ranges()
+# CMS's file carries no dental codes (the ADA publishes CDT itself); none of the releases
+# 2017-2025 lists a D procedure code, so the dental section is named but never offered.
+SECTIONS_NOT_IN_FILE = frozenset({"dental-procedures"})
+OFFERED_SECTIONS: tuple[SectionRange, ...] = tuple(
+    s for s in SECTION_RANGES if s.slug not in SECTIONS_NOT_IN_FILE
+)
+SECTIONS_BY_SLUG: dict[str, SectionRange] = {s.slug: s for s in SECTION_RANGES}
+
+
+def section_for(code: str) -> SectionRange | None:
+    """The one section a procedure code belongs to (None for a letter without sections)."""
+    return next((s for s in SECTION_RANGES if s.contains(code)), None)
+
+
+# A CPT (Level I) code: five digits, or four digits and F, T or U (category II, III and
+# PLA codes). CMS cross-references name them, but this site has no page for them.
+CPT_CODE = re.compile(r"\d{5}|\d{4}[FTUftu]")

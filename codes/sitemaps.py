@@ -16,6 +16,7 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 
 from codes.models import Code, Release
+from codes.reference import OFFERED_SECTIONS
 
 
 class RecordSitemap(Sitemap):
@@ -58,14 +59,15 @@ class ModifierSitemap(RecordSitemap):
 
 
 class PageSitemap(Sitemap):
-    """The browse pages, glossary, contact page and one page per release."""
+    """The browse pages, one page per section, glossary, contact and one page per release."""
 
     changefreq = "monthly"
     pages = ("codes:home", "codes:list", "codes:modifier_list", "codes:glossary", "codes:contact")
 
     def items(self) -> list[str]:
         releases = [release.get_absolute_url() for release in Release.objects.only("name")]
-        return [reverse(name) for name in (*self.pages, "codes:releases")] + releases
+        sections = [reverse("codes:section", args=[s.slug]) for s in OFFERED_SECTIONS]
+        return [reverse(name) for name in (*self.pages, "codes:releases")] + sections + releases
 
     def location(self, item: str) -> str:
         return item

@@ -8,12 +8,14 @@ app_name = "codes"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("codes/", views.code_list, name="list"),
     path("codes/<str:code>.json", views.code_json, name="detail_json"),
     path("codes/<str:code>/", views.code_detail, name="detail"),
     path("modifiers/", views.modifier_list, name="modifier_list"),
     path("modifiers/<str:code>.json", views.modifier_json, name="modifier_detail_json"),
     path("modifiers/<str:code>/", views.modifier_detail, name="modifier_detail"),
+    path("sections/<str:slug>/", views.section_detail, name="section"),
     path("search/", views.search, name="search"),
     path("search/suggest", discovery.suggest, name="suggest"),
     path("glossary/", views.glossary, name="glossary"),

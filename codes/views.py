@@ -3,8 +3,9 @@ import re
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
@@ -12,10 +13,16 @@ from django.views.decorators.http import require_safe
 from codes import exports, history, lookup, misses, presentation
 from codes import search as search_engine
 from codes.context_processors import site
-from codes.filters import CodeFilter
+from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
 from codes.payments import dmepos_pages, drugs
-from codes.reference import SECTIONS
+from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 # Home, browse and search ------------------------------------------------------------------
 
@@ -36,23 +43,12 @@ UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _sections() -> tuple[list[dict], int]:
-    """Each SECTIONS heading with its code counts and first/last code, and the modifier
-    count, from one aggregate query.
-
-    A code belongs to the section whose start is the last one at or before it within its
-    letter (or to the letter's first section), so codes outside the published ranges
-    (range ends drift between releases) still land somewhere.
-    """
+    """Each section (reference.SECTION_RANGES, the one definition) with its code counts and
+    first/last code in the current release, and the modifier count, from one query."""
     procedure = Q(kind=Kind.PROCEDURE)
-    bounds = []
-    for n, (first, _last, heading) in enumerate(SECTIONS):
-        letter = first[0]
-        low = letter if n == 0 or SECTIONS[n - 1][0][0] != letter else first
-        following = SECTIONS[n + 1][0] if n + 1 < len(SECTIONS) else None
-        high = following if following and following[0] == letter else chr(ord(letter) + 1)
-        bounds.append((letter, heading, procedure & Q(code__gte=low, code__lt=high)))
     aggregates = {"modifiers": Count("id", filter=Q(kind=Kind.MODIFIER))}
-    for n, (_letter, _heading, where) in enumerate(bounds):
+    for n, section in enumerate(SECTION_RANGES):
+        where = procedure & Q(code__gte=section.low, code__lt=section.high)
         aggregates[f"count_{n}"] = Count("id", filter=where)
         aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
         aggregates[f"first_{n}"] = Min("code", filter=where)
@@ -60,14 +56,16 @@ def _sections() -> tuple[list[dict], int]:
     totals = Code.objects.in_current_release().aggregate(**aggregates)
     sections = [
         {
-            "letter": letter,
-            "heading": heading,
+            "letter": section.letter,
+            "heading": section.heading,
+            "slug": section.slug,
+            "url": reverse("codes:section", args=[section.slug]),
             "count": totals[f"count_{n}"],
             "active": totals[f"active_{n}"],
             "first": totals[f"first_{n}"],
             "last": totals[f"last_{n}"],
         }
-        for n, (letter, heading, _where) in enumerate(bounds)
+        for n, section in enumerate(SECTION_RANGES)
     ]
     return sections, totals["modifiers"]
 
@@ -79,7 +77,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "release": site(request)["current_release"],
         "sections": sections,
         "procedure_count": sum(s["count"] for s in sections),
+        "active_count": sum(s["active"] for s in sections),
         "modifier_count": modifier_count,
+        "letters_with_codes": {s["letter"] for s in sections if s["count"]},
+        "not_in_file": SECTIONS_NOT_IN_FILE,
     }
     return render(request, "codes/home.html", context)
 
@@ -91,6 +92,26 @@ def _clean_query(text: str) -> str:
 def _page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
     """The requested page; a page number that is not one gives the first, too big the last."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _page_in_range(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
+    """Like `_page`, but None for a number past the last page, so the view can say so
+    instead of silently showing the last one."""
+    page = _page(request, queryset, per_page)
+    asked = request.GET.get("page", "").strip()
+    if asked.isdigit() and int(asked) > page.number and page.paginator.count:
+        return None
+    return page
+
+
+def _out_of_range(request: HttpRequest) -> HttpResponse:
+    first = _query_string(request, page=None)
+    return render(
+        request,
+        "codes/page_out_of_range.html",
+        {"asked": request.GET.get("page", "")[:10], "first_url": f"?{first}" if first else "?"},
+        status=404,
+    )
 
 
 def _query_string(request: HttpRequest, **changes) -> str:
@@ -112,9 +133,25 @@ def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse
     return render(request, template, {**context, "invalid": True}, status=400)
 
 
+def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the same list without its empty parameters (a GET form sends every
+    field), so filtered URLs stay short and shareable; None when there are none."""
+    if all(value.strip() for value in request.GET.values()):
+        return None
+    params = request.GET.copy()
+    for name in [n for n, values in params.lists() if not any(v.strip() for v in values)]:
+        del params[name]
+    query = params.urlencode()
+    return redirect(f"{request.path}?{query}" if query else request.path)
+
+
 def _browse(request: HttpRequest, kind: str) -> HttpResponse:
+    clean = _without_empty_parameters(request)
+    if clean is not None:
+        return clean
     is_modifier = kind == Kind.MODIFIER
-    filterset = CodeFilter(request.GET or None, queryset=Code.objects.filter(kind=kind))
+    filter_class = ModifierFilter if is_modifier else CodeFilter
+    filterset = filter_class(request.GET or None, queryset=Code.objects.filter(kind=kind))
     context = {
         "filter": filterset,
         "is_modifier": is_modifier,
@@ -127,8 +164,19 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in exports.FORMATS:
         return exports.response(codes, fmt, "modifiers" if is_modifier else "codes")
+    chosen = filterset.active_filters.get("section", "")
+    if chosen in SECTIONS_BY_SLUG:
+        context["title"] = f"Procedure codes: {SECTIONS_BY_SLUG[chosen].heading}"
+    elif chosen:
+        context["title"] = f"{context['title']} starting with {chosen}"
+    page = _page_in_range(request, codes.only(*LIST_FIELDS))
+    if page is None:
+        return _out_of_range(request)
+    in_current_release = Code.objects.in_current_release().filter(kind=kind).count()
     context.update(
-        page=_page(request, codes.only(*LIST_FIELDS)),
+        page=page,
+        in_current_release=in_current_release,
+        no_longer_listed=page.paginator.count - in_current_release,
         page_query=_query_string(request, page=None, format=None),
         csv_query=_query_string(request, page=None, format="csv"),
         json_query=_query_string(request, page=None, format="json"),
@@ -144,6 +192,43 @@ def code_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def modifier_list(request: HttpRequest) -> HttpResponse:
     return _browse(request, Kind.MODIFIER)
+
+
+@require_safe
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = SECTIONS_BY_SLUG.get(slug.strip().lower())
+    if section is None:
+        raise Http404("No such section")
+    if slug != section.slug:
+        return redirect(reverse("codes:section", args=[section.slug]), permanent=True)
+    codes = (
+        Code.objects.in_current_release()
+        .procedures()
+        .filter(code__gte=section.low, code__lt=section.high)
+        .order_by("code")
+    )
+    counts = codes.aggregate(
+        total=Count("id"), active=Count("id", filter=Q(termination_date__isnull=True))
+    )
+    counts["terminated"] = counts["total"] - counts["active"]
+    page = _page_in_range(request, codes.only(*LIST_FIELDS))
+    if page is None:
+        return _out_of_range(request)
+    subsections = section.subsections
+    for code in page.object_list:
+        code.subsection = next(
+            (h for first, last, h in subsections if first <= code.code <= last), ""
+        )
+    context = {
+        "section": section,
+        "page": page,
+        "counts": counts,
+        "release": site(request)["current_release"],
+        "subsections": subsections,
+        "page_query": "",
+        "canonical_url": request.build_absolute_uri(reverse("codes:section", args=[slug])),
+    }
+    return render(request, "codes/section_detail.html", context)
 
 
 class SearchFilter(CodeFilter):
@@ -181,7 +266,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if fmt in exports.FORMATS:
         return exports.response(results, fmt, "search")
     per_page = SEARCH_PAGE_SIZE if context["parsed"] else PAGE_SIZE
-    page = _page(request, results.only(*SEARCH_FIELDS), per_page)
+    page = _page_in_range(request, results.only(*SEARCH_FIELDS), per_page)
+    if page is None:
+        return _out_of_range(request)
     if context["parsed"]:
         for code in page.object_list:
             code.short_html = search_engine.highlight(code.short_description, parsed)
@@ -285,12 +372,15 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
 def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool) -> HttpResponse:
     # Only a code-shaped text is worth comparing with the data; anything else gets the search box.
     plausible = wanted if len(wanted) <= 5 and wanted.isalnum() else ""
-    suggestions = presentation.nearest_codes(kind, plausible)
+    is_cpt = presentation.is_cpt(plausible)
+    # A CPT code is not a typo of a Level II code: nothing near it is worth offering.
+    suggestions = presentation.nearest_codes(kind, "" if is_cpt else plausible)
     if as_json:
         return JsonResponse(
             {
                 "error": "not found",
                 "code": wanted[:20],
+                "cpt": is_cpt,
                 "suggestions": [c.as_json() for c in suggestions.all],
             },
             status=404,
@@ -302,6 +392,7 @@ def _code_not_found(request: HttpRequest, wanted: str, kind: str, as_json: bool)
             "wanted": wanted[:20],
             "kind_label": Kind(kind).label.lower(),
             "suggestions": suggestions,
+            "is_cpt": is_cpt,
         },
         status=404,
     )
@@ -384,10 +475,15 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
-    release = get_object_or_404(Release, name=name)
+    wanted = name.strip().lower()
+    release = get_object_or_404(Release, name=wanted)
+    if wanted != name:
+        return redirect(release, permanent=True)
     changes = history.compare_releases(release)
-    asked = request.GET.get("section", "")
-    section = asked if asked in changes.sections else ""
+    asked = request.GET.get("section", "").strip()
+    letters = {SECTIONS_BY_SLUG[s].letter for s in changes.sections if s in SECTIONS_BY_SLUG}
+    section = asked if asked in changes.sections or asked.upper() in letters else ""
+    section = section.upper() if len(section) == 1 else section
     shown = changes.filtered(section)
     suffix = f"-{section}" if section else ""
     export = _release_export(request, shown, f"hcpcs-{release.name}-changes{suffix}")

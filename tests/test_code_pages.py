@@ -66,7 +66,7 @@ class CodeUrlTests(TestCase):
         response = self.client.get(reverse("codes:modifier_detail", args=["GY"]))
 
         self.assertContains(response, "Item or service statutorily excluded")
-        self.assertContains(response, '<p class="code-kind">Modifier', html=False)
+        self.assertContains(response, '<p class="code-kind">HCPCS modifier', html=False)
 
     def test_canonical_link_title_and_description_are_per_page(self):
         response = self.client.get(reverse("codes:detail", args=["S9329"]))
@@ -76,7 +76,7 @@ class CodeUrlTests(TestCase):
             '<link rel="canonical" href="http://testserver/codes/S9329/">',
             html=True,
         )
-        self.assertContains(response, "<title>HCPCS code S9329: Hit chemo per diem")
+        self.assertContains(response, "<title>HCPCS code S9329: Long description of S9329 |")
         self.assertContains(response, '<meta name="description" content="S9329: Long description')
 
 
@@ -238,7 +238,8 @@ class CodePageContentTests(TestCase):
     def test_section_and_neighbour_links(self):
         response = self.get()
 
-        self.assertContains(response, f'href="{reverse("codes:list")}?section=B"')
+        section_url = reverse("codes:section", args=["enteral-and-parenteral-therapy"])
+        self.assertContains(response, f'href="{section_url}"')
         self.assertContains(response, 'rel="prev"')
         self.assertNotContains(response, 'rel="next"')
 
@@ -419,7 +420,7 @@ class S9329RealDataTests(RealDataTestCase):
         )
         self.assertContains(
             self.response,
-            "Text from the 2019-jan release; the 2025-oct release does not include this note.",
+            "(text from the 2019-jan notes; none in 2025-oct)",
         )
 
     def test_every_field_has_a_tooltip(self):
@@ -475,3 +476,97 @@ class RealModifierAndTerminatedTests(RealDataTestCase):
 
         self.assertContains(response, "<strong>Terminated.</strong>")
         self.assertContains(response, f'href="{reverse("codes:detail", args=["A4467"])}"')
+
+
+class CodeSummaryTests(RealDataTestCase):
+    """The summary at the top of the page and the field table after it, on real codes."""
+
+    releases = ("2019-jan", "2025-oct")
+
+    def page(self, code: str, kind: str = "detail"):
+        return self.client.get(reverse(f"codes:{kind}", args=[code]))
+
+    def summary(self, response) -> str:
+        html = response.content.decode()
+        return html.split('<header class="code-head')[1].split("</header>")[0]
+
+    def test_title_comes_from_the_long_description_cut_after_its_first_clause(self):
+        self.assertContains(
+            self.page("S9329"),
+            "<title>HCPCS code S9329: Home infusion therapy, chemotherapy "
+            "infusion | HCPCS Reference</title>",
+        )
+
+    def test_modifier_title_starts_with_a_capital_letter(self):
+        response = self.page("GY", "modifier_detail")
+
+        self.assertContains(response, "<title>Modifier GY: Item or service statutorily excluded |")
+
+    def test_summary_holds_the_values_that_decide_a_claim_in_order(self):
+        page = self.page("S9329").context["page"]
+
+        assert [row.name for row in page.summary] == list(presentation.SUMMARY_FIELDS)
+        summary = self.summary(self.page("S9329"))
+        for text in ("Not payable by Medicare", "Undefined codes", "0088", "2002-01-01"):
+            assert text in summary, text
+        assert "<strong>Active</strong> since" in summary
+
+    def test_value_and_meaning_are_separated_by_real_text_for_copying(self):
+        self.assertContains(
+            self.page("S9329"),
+            '<span class="value code">N</span> <span class="meaning">No maintenance for this '
+            "code</span>",
+        )
+
+    def test_each_field_is_shown_once(self):
+        html = self.page("S9329").content.decode()
+
+        for name in FIELD_DOCS:
+            assert html.count(f'id="field-{name}"') == 1, name
+        body = html.split("<body>")[1]
+        assert body.count("administrative services, professional pharmacy services") == 1
+
+    def test_blank_fields_are_named_together_in_one_line(self):
+        response = self.page("S9329")
+
+        self.assertContains(response, "Blank in this record:", count=1)
+        self.assertNotContains(response, '<span class="occurrence">')
+
+    def test_modifier_page_leaves_out_fields_that_never_apply_to_modifiers(self):
+        html = self.page("GY", "modifier_detail").content.decode()
+
+        for name in ("betos_code", "asc_group", "lab_certifications", "anesthesia_base_units"):
+            assert f'id="field-{name}"' not in html, name
+        assert 'id="field-coverage_code"' in html
+
+    def test_item_markers_start_lines_of_the_long_description(self):
+        page = self.page("G0556").context["page"]
+        lines = ["".join(part.text for part in line) for line in page.description_lines]
+
+        assert len(lines) > 5
+        assert all(line.startswith("++") for line in lines[1:])
+        assert " ".join(lines).split() == page.code.long_description.split()
+
+    def test_long_description_follows_the_values_when_too_long_for_the_heading(self):
+        html = self.page("G0556").content.decode()
+
+        assert html.index('class="facts"') < html.index('id="field-long_description"')
+
+    def test_terminated_code_says_when_it_ended(self):
+        summary = self.summary(self.page("J0135"))
+
+        assert "<strong>Terminated.</strong> Ended on" in summary
+        assert '<time datetime="2024-12-31">December 31, 2024</time>' in summary
+
+    def test_typical_code_pages_stay_within_the_page_weight_budget(self):
+        for code, kind in (("S9329", "detail"), ("E0601", "detail"), ("J0135", "detail")):
+            with self.subTest(code=code):
+                assert len(self.page(code, kind).content) <= 30_000
+        assert len(self.page("GY", "modifier_detail").content) <= 30_000
+
+    def test_payment_sections_have_one_insertion_point_after_the_summary(self):
+        source = loader.get_template("codes/code_detail.html").template.source
+
+        assert source.index('"codes/_code_summary.html"') < source.index(
+            "{% block payment_sections"
+        )

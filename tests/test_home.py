@@ -1,9 +1,16 @@
 from datetime import date
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
+from codes import presentation
+from codes.models import Code
+from codes.reference import SECTION_RANGES, SECTIONS
 from tests.builders import make_code
+from tests.realdata import RealDataTestCase
 
 
 def section(response, heading: str) -> dict:
@@ -59,11 +66,18 @@ class HomeTests(TestCase):
         assert section(response, "Dental procedures")["count"] == 0
         self.assertContains(response, "None in this release")
 
-    def test_sections_link_to_the_filtered_list(self):
+    def test_sections_link_to_their_pages_and_letters_to_the_filtered_list(self):
         response = self.client.get(reverse("codes:home"))
         list_url = reverse("codes:list")
-        self.assertContains(response, f'href="{list_url}?from_code=A0021&amp;to_code=A0425"')
+        transport = reverse("codes:section", args=["transportation-services-including-ambulance"])
+        self.assertContains(response, f'href="{transport}"')
         self.assertContains(response, f'href="{list_url}?section=A"')
+
+    def test_letters_and_sections_without_codes_are_not_links(self):
+        response = self.client.get(reverse("codes:home"))
+
+        self.assertNotContains(response, "?section=D")
+        self.assertNotContains(response, reverse("codes:section", args=["dental-procedures"]))
 
     def test_every_heading_of_the_reference_is_listed(self):
         from codes.reference import SECTIONS
@@ -99,3 +113,89 @@ class HomeWithOlderReleaseTests(TestCase):
         response = self.client.get(reverse("codes:home"))
         transport = section(response, "Transportation services including ambulance")
         assert (transport["count"], transport["last"]) == (1, "A0021")
+
+
+class OneSectionDefinitionTests(RealDataTestCase):
+    """Every code of 2025-oct is labelled with one section, the same everywhere."""
+
+    def section_page_codes(self, slug: str) -> list[str]:
+        codes, number = [], 1
+        while True:
+            response = self.client.get(reverse("codes:section", args=[slug]), {"page": number})
+            page = response.context["page"]
+            codes += [c.code for c in page.object_list]
+            if not page.has_next():
+                return codes
+            number += 1
+
+    def test_each_code_has_the_same_section_on_its_page_the_home_page_and_its_list(self):
+        home = {s["heading"]: s for s in self.client.get(reverse("codes:home")).context["sections"]}
+        on_code_pages: dict[str, list[str]] = {}
+        for code in Code.objects.in_current_release().procedures().order_by("code"):
+            heading = presentation.section_of(code).heading
+            on_code_pages.setdefault(heading, []).append(code.code)
+
+        for heading, codes in on_code_pages.items():
+            assert home[heading]["count"] == len(codes), heading
+            assert (home[heading]["first"], home[heading]["last"]) == (codes[0], codes[-1])
+            slug = next(s.slug for s in SECTION_RANGES if s.heading == heading)
+            assert self.section_page_codes(slug) == codes, heading
+        assert sum(s["count"] for s in home.values()) == 8463
+
+    def test_codes_past_a_published_range_end_show_the_home_page_section(self):
+        outside = [
+            code
+            for code in Code.objects.in_current_release().procedures()
+            if not any(first <= code.code <= last for first, last, _ in SECTIONS)
+        ]
+        assert len(outside) > 30
+        for code in outside:
+            heading = presentation.section_of(code).heading
+            response = self.client.get(code.get_absolute_url())
+            self.assertContains(response, f"{escape(heading)}</a></li>")
+        a2022 = next(c for c in outside if c.code == "A2022")
+        assert presentation.section_of(a2022).heading == "Matrix for wound management"
+
+
+class SectionPageTests(RealDataTestCase):
+    def test_section_page_has_its_name_ranges_and_codes_with_long_descriptions(self):
+        response = self.client.get(reverse("codes:section", args=["medical-and-surgical-supplies"]))
+
+        self.assertContains(response, "<h1>Medical and surgical supplies</h1>", html=True)
+        self.assertContains(response, "<title>Medical and surgical supplies: HCPCS codes A")
+        self.assertContains(response, "Incontinence")
+        first = response.context["page"].object_list[0]
+        self.assertContains(response, f'<span class="long-text">{escape(first.long_description)}')
+
+    def test_section_heading_says_what_is_counted(self):
+        response = self.client.get(reverse("codes:section", args=["durable-medical-equipment"]))
+
+        self.assertContains(response, "codes in the 2025-oct release")
+        self.assertContains(response, "active")
+
+    def test_section_address_is_case_normalised_and_unknown_ones_404(self):
+        url = reverse("codes:section", args=["durable-medical-equipment"])
+        self.assertRedirects(
+            self.client.get(url.upper().replace("/SECTIONS/", "/sections/")), url, 301
+        )
+        assert self.client.get("/sections/no-such-section/").status_code == 404
+
+    def test_page_past_the_last_is_a_404_that_says_so(self):
+        url = reverse("codes:section", args=["durable-medical-equipment"])
+        self.assertContains(self.client.get(url, {"page": 999}), "No page 999", status_code=404)
+
+    def test_sitemap_lists_every_offered_section_page(self):
+        content = self.client.get(
+            reverse("sitemap_section", kwargs={"section": "pages"})
+        ).content.decode()
+
+        assert "/sections/durable-medical-equipment/" in content
+        assert "/sections/dental-procedures/" not in content
+
+    def test_section_page_query_count_does_not_grow_with_the_section(self):
+        counts = []
+        for slug in ("coronavirus-diagnostic-panel", "procedures-professional-services-temporary"):
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("codes:section", args=[slug]))
+            counts.append(len(queries))
+        assert counts[0] == counts[1] <= 5

@@ -43,7 +43,8 @@ class CodeListTests(TestCase):
         make_code("KX", short_description="Documentation on file")
 
     def get(self, **params):
-        return self.client.get(reverse("codes:list"), params)
+        # Empty parameters redirect to the same list without them.
+        return self.client.get(reverse("codes:list"), params, follow=True)
 
     def test_lists_procedure_codes_sorted_by_code_fifty_a_page(self):
         response = self.get()
@@ -87,8 +88,26 @@ class CodeListTests(TestCase):
         assert listed(response) == ["A0425"]
 
     def test_no_match_says_so(self):
-        response = self.get(section="Z")
+        response = self.get(section="B")
         self.assertContains(response, "No codes match these filters")
+
+    def test_heading_names_the_section_or_letter_filtered_on(self):
+        self.assertContains(self.get(section="E"), "<h1>Procedure codes starting with E</h1>")
+        self.assertContains(
+            self.get(section="durable-medical-equipment"),
+            "<h1>Procedure codes: Durable medical equipment</h1>",
+        )
+
+    def test_section_filter_takes_a_section_of_the_home_page(self):
+        assert listed(self.get(section="transportation-services-including-ambulance")) == ["A0425"]
+
+    def test_letters_and_sections_without_codes_in_the_file_are_not_offered(self):
+        html = self.get().content.decode()
+        options = html.split('name="section"')[1].split("</select>")[0]
+
+        assert 'value="dental-procedures"' not in options
+        assert 'value="D"' not in options and 'value="Z"' not in options
+        assert 'value="durable-medical-equipment"' in options
 
     def test_invalid_filter_is_a_400_with_the_reason_and_no_list(self):
         response = self.get(section="QQ")
@@ -107,27 +126,51 @@ class CodeListTests(TestCase):
             ("\x00", first),
             ("0", last),
             ("-1", last),
-            ("3", last),
-            ("99999999999999999999999999", last),
         ]:
             with self.subTest(page=page):
                 response = self.get(page=page)
                 assert response.status_code == 200
                 assert listed(response) == expected
 
+    def test_rows_lead_with_the_long_description_and_keep_the_abbreviation(self):
+        response = self.get()
+
+        self.assertContains(response, '<span class="long-text">Long description of E0001</span>')
+        self.assertContains(response, "</span>Equipment item 1</span>")
+
+    def test_empty_parameters_redirect_to_the_short_url(self):
+        response = self.client.get(
+            reverse("codes:list"), {"q": "", "section": "E", "from_code": " ", "page": "2"}
+        )
+
+        self.assertRedirects(response, f"{reverse('codes:list')}?section=E&page=2")
+
+    def test_favicon_ico_leads_to_the_site_icon(self):
+        response = self.client.get("/favicon.ico")
+
+        assert response.status_code == 301
+        assert response["Location"].endswith("favicon.svg")
+
+    def test_page_past_the_last_says_it_is_out_of_range(self):
+        for page in ("3", "999", "99999999999999999999999999"):
+            with self.subTest(page=page):
+                response = self.get(section="E", page=page)
+                self.assertContains(response, "No page", status_code=404)
+                self.assertContains(response, "?section=E", status_code=404)
+
     def test_query_count_is_constant(self):
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get(section="A")
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get()
-        with self.assertNumQueries(3):
-            self.get(section="E", coverage="D", status="active", page=2)
+        with self.assertNumQueries(4):
+            self.get(section="E", status="active", page=2)
 
     def test_query_count_with_a_text_query_is_constant(self):
         self.get(q="equipment")  # loads the search vocabulary once
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.get(q="mileage")
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.get(q="equipment item")
 
     def test_hostile_inputs_never_fail(self):
@@ -153,7 +196,7 @@ class ModifierListTests(TestCase):
         make_code("E0601", short_description="Cpap device")
 
     def get(self, **params):
-        return self.client.get(reverse("codes:modifier_list"), params)
+        return self.client.get(reverse("codes:modifier_list"), params, follow=True)
 
     def test_lists_modifiers_only_sorted_by_code(self):
         response = self.get()
@@ -164,15 +207,24 @@ class ModifierListTests(TestCase):
     def test_modifier_links_go_to_modifier_pages(self):
         self.assertContains(self.get(), reverse("codes:modifier_detail", args=["GA"]))
 
+    def test_modifier_list_offers_only_filters_that_apply_to_modifiers(self):
+        html = self.get().content.decode()
+
+        for name in ("betos", "pricing", "type_of_service", "from_code", "to_code"):
+            assert f'name="{name}"' not in html, name
+        for name in ("q", "section", "coverage", "action", "status"):
+            assert f'name="{name}"' in html, name
+        self.assertContains(self.get(), "First letter")
+
     def test_filters_apply_to_modifiers(self):
         assert listed(self.get(section="G")) == ["GA", "GY"]
         assert listed(self.get(status="terminated")) == ["EY"]
         assert listed(self.get(q="waiver")) == ["GA"]
 
     def test_query_count_is_constant(self):
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get()
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.get(section="K")
 
     def test_hostile_inputs_never_fail(self):

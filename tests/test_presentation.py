@@ -193,10 +193,10 @@ class CodePageTests(TestCase):
             False,
         )
 
-    def test_section_links_to_the_browse_list_filtered_by_letter(self):
+    def test_section_links_to_its_section_page(self):
         section = self.page(self.code).section
 
-        assert section.url == "/codes/?section=B"
+        assert section.url == "/sections/enteral-and-parenteral-therapy/"
         assert section.heading == "Enteral and parenteral therapy"
 
     def test_json_holds_the_same_rows_as_the_page(self):

@@ -28,7 +28,7 @@ class ReleasePagesTests(RealDataTestCase):
             html=True,
         )
         row = response.content.decode().split("/releases/2019-jan/")[1].split("</tr>")[0]
-        for number in ("6440", "360", "244", "49", "3"):
+        for number in ("6,440", "360", "244", "49", "3"):
             assert f'<td class="num">{number}</td>' in row
         self.assertContains(response, "Oldest release loaded")
 
@@ -66,10 +66,10 @@ class ReleasePagesTests(RealDataTestCase):
         self.assertContains(response, '<h2 id="terminated">Newly terminated (49)</h2>', html=True)
         self.assertContains(response, '<h2 id="disappeared">No longer listed (3)</h2>', html=True)
         self.assertContains(
-            response, '<h3 id="field-long_description">Long description (114)</h3>', html=True
+            response, '<summary id="field-long_description">Long description (114)</summary>'
         )
         self.assertContains(
-            response, '<h3 id="field-short_description">Short description (101)</h3>', html=True
+            response, '<summary id="field-short_description">Short description (101)</summary>'
         )
         self.assertContains(response, '<a class="code" href="/modifiers/DA/">DA</a>', html=True)
         self.assertContains(response, "<del>Hot water</del> <ins>Cold or hot fluid</ins>")
@@ -81,7 +81,19 @@ class ReleasePagesTests(RealDataTestCase):
         assert 'href="/codes/G9976/"' in content
         assert 'href="/codes/A9273/"' not in content
         assert 'href="/modifiers/DA/"' not in content
-        self.assertContains(response, '<option value="G" selected>G codes</option>', html=True)
+
+    def test_release_detail_filters_by_section(self):
+        slug = "procedures-professional-services-temporary"
+        response = self.detail(section=slug)
+        content = response.content.decode()
+        assert 'href="/codes/G9976/"' in content
+        assert 'href="/codes/A9273/"' not in content
+        self.assertContains(
+            response,
+            f'<option value="{slug}" selected>Procedures / professional services (temporary)'
+            "</option>",
+            html=True,
+        )
 
     def test_release_detail_filters_modifiers(self):
         data = self.detail(section="modifiers", format="json").json()
@@ -152,3 +164,83 @@ class ReleasePagesTests(RealDataTestCase):
         assert response.status_code == 200
         self.assertContains(response, "<del>Hot water</del> <ins>Cold or hot fluid</ins>")
         self.assertNotContains(response, "last seen in")
+
+
+class ReleaseTruthTests(RealDataTestCase):
+    """What a release page compares, and how terminations are dated."""
+
+    releases = ("2017-jan", "2018-jan", "2019-jan")
+
+    def detail(self, name: str, **params):
+        return self.client.get(reverse("codes:release_detail", args=[name]), params)
+
+    def test_names_the_release_compared_with_and_the_quarters_not_loaded(self):
+        response = self.detail("2019-jan")
+
+        self.assertContains(response, 'Compared with <a href="/releases/2018-jan/">2018-jan</a>')
+        self.assertContains(
+            response, "<strong>3 quarterly releases between them are not loaded</strong>"
+        )
+        self.assertContains(response, "2018-apr, 2018-jul, 2018-oct")
+
+    def test_oldest_release_has_no_missing_releases_notice(self):
+        self.assertNotContains(self.detail("2017-jan"), "not loaded</strong>")
+
+    def test_code_added_and_terminated_in_the_same_release_is_labelled(self):
+        response = self.detail("2019-jan")
+        changes = response.context["changes"]
+        both = [c for c in changes.terminated if c.added_here]
+
+        assert len(both) == changes.terminated_when_added > 0
+        self.assertContains(response, "added already terminated, ends")
+        self.assertContains(
+            response, '<span class="badge badge-added">added in this release</span>'
+        )
+
+    def test_action_codes_are_explained_inline(self):
+        self.assertContains(
+            self.detail("2019-jan"),
+            '<span class="code">A</span> Add procedure or modifier code',
+        )
+
+    def test_changes_are_grouped_by_section_in_collapsible_groups(self):
+        response = self.detail("2019-jan")
+
+        self.assertContains(response, "<summary>Procedures / professional services (temporary) (")
+        assert len(response.content) < 200_000
+
+    def test_cpt_cross_references_are_text_marked_cpt_not_links(self):
+        response = self.detail("2018-jan")
+
+        self.assertNotContains(response, 'href="/codes/99493/"')
+        self.assertContains(response, '<span class="code">99493</span> <abbr class="badge"')
+
+    def test_release_address_is_case_normalised(self):
+        self.assertRedirects(
+            self.client.get("/releases/2019-JAN/"), "/releases/2019-jan/", status_code=301
+        )
+
+    def test_code_history_dates_a_termination_by_its_termination_date(self):
+        response = self.client.get(reverse("codes:detail", args=["G0503"]))
+        entries = response.context["history"].entries
+        ended = next(e for e in entries if e.is_termination)
+
+        assert ended.date.isoformat() == "2017-12-31"
+        self.assertContains(response, '<time datetime="2017-12-31">2017-12-31</time>')
+        self.assertContains(response, 'First published in the <a href="/releases/2018-jan/">')
+
+    def test_release_list_names_the_release_each_is_compared_with(self):
+        response = self.client.get(reverse("codes:releases"))
+        row = response.content.decode().split("/releases/2019-jan/")[1].split("</tr>")[0]
+
+        assert '<a href="/releases/2018-jan/">2018-jan</a>' in row
+        assert "(3 releases between not loaded)" in row
+
+    def test_code_history_says_when_releases_before_a_change_are_not_loaded(self):
+        response = self.client.get(reverse("codes:detail", args=["G0503"]))
+
+        self.assertContains(
+            response,
+            "Compared with 2017-jan: 3 releases between are not loaded, so this change may "
+            "date from any of them.",
+        )

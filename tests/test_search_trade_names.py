@@ -35,7 +35,9 @@ class CrosswalkTradeNameSearchTests(RealDataTestCase):
                 response = self.client.get(reverse("codes:search"), {"q": brand})
 
                 assert first_codes(response, 1) == [code]
-                self.assertContains(response, "trade name in CMS")
+                self.assertContains(
+                    response, f"<strong>{brand.lower()}</strong> as {code} (drug name)"
+                )
 
     def test_a_trade_name_with_other_words_still_ranks_its_code_first(self):
         response = self.client.get(reverse("codes:search"), {"q": "keytruda infusion"})

@@ -189,8 +189,10 @@ def trade_names(using: str | None = None) -> dict[str, set[str]]:
         .values("id")[:1]
     )
     names: dict[str, set[str]] = {}
-    rows = NdcPackage.objects.using(using).filter(dataset=Subquery(newest)).values_list(
-        "drug_name", "hcpcs_code"
+    rows = (
+        NdcPackage.objects.using(using)
+        .filter(dataset=Subquery(newest))
+        .values_list("drug_name", "hcpcs_code")
     )
     for name, code in rows.order_by().distinct():
         key = " ".join(name.split()).lower()

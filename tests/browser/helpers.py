@@ -20,6 +20,8 @@ PAGES = {
     "code": "/codes/S9329/",
     "terminated code": "/codes/A4397/",
     "modifier": "/modifiers/GY/",
+    "long code": "/codes/G0556/",
+    "section": "/sections/durable-medical-equipment/",
     "glossary": "/glossary/",
     "release list": "/releases/",
     # One section: the full page lists thousands of changes and axe takes minutes on it.

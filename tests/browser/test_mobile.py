@@ -56,9 +56,16 @@ def test_open_suggestions_fit_a_phone_screen(mobile_page):
     expect(mobile_page).to_have_url(re.compile(r"/codes/[A-Z]\d{4}/$"))
 
 
-@pytest.mark.parametrize("name", [*PAGES, "release, all sections"])
+EXTRA_PAGES = {
+    "release, all sections": "/releases/2025-oct/",
+    "code prefix search": "/search/?q=E06",
+    "code with a changed history": "/codes/J0135/",
+}
+
+
+@pytest.mark.parametrize("name", [*PAGES, *EXTRA_PAGES])
 def test_page_fits_a_375_px_screen(mobile_page, name):
-    mobile_page.goto(PAGES.get(name, "/releases/2025-oct/"))
+    mobile_page.goto(PAGES.get(name) or EXTRA_PAGES[name])
 
     assert_fits(mobile_page)
 

@@ -159,6 +159,7 @@ def test_without_javascript_search_jump_and_filters_still_work(new_context):
     expect(page).to_have_url(re.compile(r"/codes/S9329/$"))
 
     page.goto("/codes/")
+    page.locator(".filters-heading").click()  # the filters are a closed disclosure
     page.get_by_label("Section", exact=True).select_option("L")
     page.get_by_role("button", name="Apply").click()
     codes = results_table(page).locator("tbody th a").all_inner_texts()
