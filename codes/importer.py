@@ -726,6 +726,7 @@ def is_loaded(files: ReleaseFiles, name: str) -> bool:
 
 def load(parsed: ParsedRelease) -> ImportStats:
     """Write one release in one transaction; loading identical data again writes nothing."""
+    from codes.dataversion import record_change
     from codes.models import Release
     from codes.search import rebuild_index
 
@@ -736,6 +737,7 @@ def load(parsed: ParsedRelease) -> ImportStats:
         modifiers=parsed.modifier_count,
     )
     with _cycle_collection_paused(), transaction.atomic():
+        record_change()  # codes.dataversion: pages of the state before this are never served
         release, stats.release_created = Release.objects.get_or_create(
             name=parsed.name,
             defaults={

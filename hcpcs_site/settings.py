@@ -193,11 +193,9 @@ ADMIN_PATH = env_str("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 # then revalidate (ETag / Last-Modified) and get a 304 until the next import.
 HTTP_CACHE_MAX_AGE = env_int("HTTP_CACHE_MAX_AGE", 300)
 HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 3600)
-# Each process also keeps rendered pages, keyed by that same data version, so a popular
-# page is rendered once per import. Off under tests, whose query counts expect rendering.
+# Each process also keeps rendered pages, keyed by the data version, so a popular page
+# is rendered once per import. Off under tests, whose query counts expect rendering.
 HTTP_PAGE_CACHE = env_bool("HTTP_PAGE_CACHE", not TESTING)
-# How long a process reuses its answer to "which release is current?" (seconds).
-HTTP_CACHE_VALIDATOR_SECONDS = env_int("HTTP_CACHE_VALIDATOR_SECONDS", 0 if TESTING else 2)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {

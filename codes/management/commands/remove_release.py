@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from codes import importer
+from codes.dataversion import record_change
 from codes.models import Release
 
 
@@ -19,7 +21,10 @@ class Command(BaseCommand):
                 Release.objects.order_by("effective_date").values_list("name", flat=True)
             )
             raise CommandError(f"No release named {name!r} is loaded (loaded: {known or 'none'}).")
-        removed = importer.remove_release(name)
+        with transaction.atomic():
+            removed = importer.remove_release(name)
+            # A new data version, never the one from before the release was imported.
+            record_change()
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"{name}: removed, with its versions of {removed} codes.")
