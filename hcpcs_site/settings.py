@@ -235,6 +235,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP; a redirect would take the site out of rotation.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -266,12 +268,22 @@ LOGGING = {
             "format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         },
     },
+    "filters": {
+        "without_traceback": {"()": "codes.middleware.WithoutTraceback"},
+    },
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "structured"},
     },
     "root": {"handlers": ["stderr"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        # Any client can send a bad Host header: one line each, not a traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["stderr"],
+            "level": "WARNING",
+            "filters": ["without_traceback"],
+            "propagate": False,
+        },
         "codes": {
             "handlers": ["stderr"],
             "level": env_str("DJANGO_LOG_LEVEL", "INFO"),

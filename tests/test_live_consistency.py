@@ -29,8 +29,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.browser.conftest import _free_port, _manage, _wait_until_up
+from tests.browser.conftest import _manage
 from tests.realdata import release_path
+from tests.servers import free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.integration
 
@@ -165,7 +166,7 @@ def live_database(folder: Path) -> Iterator[str]:
 
 @contextmanager
 def gunicorn(env: dict, folder: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     log = folder / "gunicorn.log"
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -188,15 +189,10 @@ def gunicorn(env: dict, folder: Path) -> Iterator[int]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def server_env(database_url: str) -> dict:
