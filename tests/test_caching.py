@@ -1,3 +1,4 @@
+import threading
 from io import StringIO
 from unittest import mock
 
@@ -6,13 +7,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
-from django.test import Client, TestCase, modify_settings, override_settings
+from django.db import connection, connections
+from django.test import Client, TestCase, TransactionTestCase, modify_settings, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date
 
-from codes import dataversion, importer
+from codes import caching, dataversion, importer
 from codes.models import Code
 from tests.builders import make_code, record_lines
 from tests.test_importer_load import release
@@ -213,3 +214,29 @@ class PageCacheTests(CodePageCacheTestCase):
     def test_missing_pages_are_not_stored(self):
         self.client.get(reverse("codes:detail", args=["Z9999"]))
         assert not caches["pages"]._cache
+
+
+@pytest.mark.postgresql
+class SnapshotTests(TransactionTestCase):
+    """On PostgreSQL a page's queries share one snapshot (SQLite: tests/test_live_consistency)."""
+
+    def test_a_change_committed_while_a_page_renders_is_not_seen_by_it(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("runs on PostgreSQL: scripts/with-postgres.sh .venv/bin/python -m pytest")
+        make_code("E1130", short_description="Standard wheelchair")
+
+        def rename_elsewhere():
+            Code.objects.filter(code="E1130").update(short_description="Renamed wheelchair")
+            dataversion.record_change()
+            connections.close_all()
+
+        with caching.one_snapshot():
+            version, _release = caching.current_state()
+            changer = threading.Thread(target=rename_elsewhere)
+            changer.start()
+            changer.join()
+            seen = Code.objects.get(code="E1130").short_description
+            assert dataversion.current() == version
+        assert seen == "Standard wheelchair"
+        assert Code.objects.get(code="E1130").short_description == "Renamed wheelchair"
+        assert dataversion.current().number == version.number + 1

@@ -259,4 +259,7 @@ def test_imports_and_removals_while_serving_never_mix_states(tmp_path):
         assert between, current
         assert all(allowed[s.path][s.state] == current for s in between), current
     assert len(seen) >= 200, len(seen)
-    print(f"\n{len(seen)} responses, all 200, none mixed; {len(by_etag)} ETags")
+    slowest = max(s.finished - s.started for s in seen)
+    print(
+        f"\n{len(seen)} responses, all 200, none mixed; {len(by_etag)} ETags; slowest {slowest:.2f} s"
+    )
