@@ -26,6 +26,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	# The page-store tests start their own redis-server (Debian's package).
+	sh scripts/ensure-command.sh redis-server redis-server
 	$(BIN)/python -m pytest -m "not browser" -n auto
 	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
 	$(MAKE) test-browser

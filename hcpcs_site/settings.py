@@ -216,15 +216,44 @@ HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int("HTTP_CACHE_STALE_WHILE_REVALIDATE",
 # Each process also keeps rendered pages, keyed by the data version, so a popular page
 # is rendered once per import. Off under tests, whose query counts expect rendering.
 HTTP_PAGE_CACHE = env_bool("HTTP_PAGE_CACHE", not TESTING)
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
+# Where rendered pages are kept (codes/caching.py; `warm_pages` fills it after an import).
+# REDIS_URL: one Redis for every app server. Otherwise files under HTTP_PAGE_STORE_DIR,
+# shared by every process and restart on this host. HTTP_PAGE_STORE=memory keeps them
+# per process instead (the only store under tests, whose assertions read it).
+REDIS_URL = env_str("REDIS_URL")
+HTTP_PAGE_STORE = env_str("HTTP_PAGE_STORE", "memory" if TESTING else "shared")
+if HTTP_PAGE_STORE not in {"memory", "shared"}:
+    raise ImproperlyConfigured(f"HTTP_PAGE_STORE must be memory or shared, not {HTTP_PAGE_STORE!r}")
+HTTP_PAGE_STORE_DIR = Path(env_str("HTTP_PAGE_STORE_DIR", str(BASE_DIR / "var" / "pages")))
+# Keys name the data version, so an old version's pages are never read again; this
+# bounds how long they take space in a shared store.
+HTTP_PAGE_STORE_SECONDS = env_int("HTTP_PAGE_STORE_SECONDS", 7 * 24 * 3600)
+if HTTP_PAGE_STORE == "memory":
+    PAGE_STORE = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": None,
         # About 30 KB a page: at most ~30 MB per process.
         "OPTIONS": {"MAX_ENTRIES": env_int("HTTP_PAGE_CACHE_ENTRIES", 1000)},
-    },
+    }
+elif REDIS_URL:
+    PAGE_STORE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": HTTP_PAGE_STORE_SECONDS,
+        "KEY_PREFIX": "hcpcs",
+    }
+else:
+    PAGE_STORE = {
+        "BACKEND": "codes.pagestore.PageFileCache",
+        "LOCATION": HTTP_PAGE_STORE_DIR,
+        "TIMEOUT": HTTP_PAGE_STORE_SECONDS,
+        # Pages are stored zlib-compressed, about 6 KB each: a few versions of every page.
+        "OPTIONS": {"MAX_ENTRIES": env_int("HTTP_PAGE_CACHE_ENTRIES", 40000)},
+    }
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": PAGE_STORE,
 }
 
 # Security headers apply everywhere so tests see them; HSTS and secure cookies only in

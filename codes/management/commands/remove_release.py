@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -14,8 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="Release name, as listed on /releases/.")
+        parser.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="Do not render the pages into the page store afterwards (warm_pages).",
+        )
 
-    def handle(self, *args, name, verbosity, **options):
+    def handle(self, *args, name, no_warm, verbosity, **options):
         if not Release.objects.filter(name=name).exists():
             known = ", ".join(
                 Release.objects.order_by("effective_date").values_list("name", flat=True)
@@ -29,3 +35,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"{name}: removed, with its versions of {removed} codes.")
             )
+        if not no_warm:
+            call_command("warm_pages", verbosity=verbosity, stdout=self.stdout)
