@@ -35,6 +35,8 @@ from codes.reference import SECTIONS
 
 # How often (in pages) a warm checks that the data version has not moved on.
 VERSION_CHECK_EVERY = 100
+# A warm whose first pages all fail stops there.
+GIVE_UP_AFTER = 10
 
 
 @dataclass
@@ -103,6 +105,10 @@ def warm(
             stats.pages += 1
             stats.failed += status != 200
             progress(1)
+            if stats.failed == stats.pages == GIVE_UP_AFTER:
+                # Nothing renders (static files not collected, say): one log line per
+                # page of the site would help no one.
+                break
     stats.seconds = time.perf_counter() - began
     return stats
 

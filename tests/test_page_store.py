@@ -124,6 +124,13 @@ class SharedStoreChecks:
         assert stats.pages == 2
 
 
+    def test_a_warm_whose_first_pages_all_fail_gives_up(self):
+        urls = [f"/codes/Z{n:04d}/" for n in range(50)]
+        with self.assertLogs("django.request", level="WARNING"):
+            stats = warming.warm(urls, host="testserver", secure=False)
+        assert (stats.pages, stats.failed) == (warming.GIVE_UP_AFTER, warming.GIVE_UP_AFTER)
+
+
 class FileStoreTests(SharedStoreChecks, TestCase):
     @classmethod
     def setUpClass(cls):
