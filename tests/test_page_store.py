@@ -123,7 +123,6 @@ class SharedStoreChecks:
         assert stats.superseded
         assert stats.pages == 2
 
-
     def test_a_warm_whose_first_pages_all_fail_gives_up(self):
         urls = [f"/codes/Z{n:04d}/" for n in range(50)]
         with self.assertLogs("django.request", level="WARNING"):
