@@ -11,10 +11,13 @@ PORT ?= 8000
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# Imports every release under HCPCS_DATA_DIR, oldest first; loaded releases stay as they are.
+# Imports every release under HCPCS_DATA_DIR, oldest first, and every ASP drug pricing
+# quarter under ASP_DATA_DIR; loaded files stay as they are.
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_hcpcs --all
+	$(BIN)/python manage.py import_asp --all
+	$(BIN)/python manage.py import_dmepos --all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -2,11 +2,20 @@ from django.contrib import admin
 from django.db import transaction
 
 from codes.dataversion import record_change
-from codes.models import Code, CodeVersion, ContactEntry, ProcessingNote, Release
+from codes.models import (
+    AspPrice,
+    Code,
+    CodeVersion,
+    ContactEntry,
+    DrugDataset,
+    NdcPackage,
+    ProcessingNote,
+    Release,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """CMS data changes only through import_hcpcs; the admin shows it."""
+    """CMS data changes only through import_hcpcs and import_asp; the admin shows it."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -84,3 +93,25 @@ class ContactEntryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
         record_change()
+
+
+@admin.register(DrugDataset)
+class DrugDatasetAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "quarter", "effective_start", "row_count", "source_name", "loaded_at"]
+    list_filter = ["kind", "quarter"]
+
+
+@admin.register(AspPrice)
+class AspPriceAdmin(ReadOnlyAdmin):
+    list_display = ["hcpcs_code", "dataset", "dosage", "payment_limit", "coinsurance_percent"]
+    list_filter = ["dataset"]
+    search_fields = ["hcpcs_code", "short_description"]
+    list_select_related = ["dataset"]
+
+
+@admin.register(NdcPackage)
+class NdcPackageAdmin(ReadOnlyAdmin):
+    list_display = ["ndc", "hcpcs_code", "drug_name", "labeler_name", "dataset"]
+    list_filter = ["dataset"]
+    search_fields = ["ndc", "ndc11", "hcpcs_code", "drug_name", "labeler_name"]
+    list_select_related = ["dataset"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import quote
 
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -302,6 +303,310 @@ class ContactEntry(models.Model):
         if self.kind == self.ContactKind.WEB:
             return self.value
         return ""
+
+
+# Medicare Part B drug pricing (ASP) and the NDC-HCPCS crosswalks, quarter by quarter ------
+
+
+def plain_number(value) -> str:
+    """A decimal without the trailing zeros of its column: 100.0000 -> "100", 2.2500 -> "2.25"."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+class DrugDataset(models.Model):
+    """One quarter's copy of one CMS drug pricing file, as loaded by import_asp."""
+
+    class DatasetKind(models.TextChoices):
+        ASP_PRICING = "asp_pricing", "ASP pricing file"
+        ASP_CROSSWALK = "asp_crosswalk", "ASP NDC–HCPCS crosswalk"
+        NOC_PRICING = "noc_pricing", "NOC pricing file"
+        NOC_CROSSWALK = "noc_crosswalk", "NOC NDC–HCPCS crosswalk"
+
+    kind = models.CharField(max_length=13, choices=DatasetKind.choices)
+    quarter = models.CharField(max_length=20, help_text="For example 2025-oct.")
+    effective_start = models.DateField()
+    effective_end = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    title_rows = models.TextField(blank=True, help_text="The file's rows above its header.")
+    source_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    file_sha256 = models.CharField(
+        max_length=64, help_text="Of the file given: the zip, for a table inside one."
+    )
+    row_count = models.PositiveIntegerField(default=0)
+    cpt_rows_skipped = models.PositiveIntegerField(default=0)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-effective_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "quarter"], name="codes_drugdataset_unique_kind_quarter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quarter}"
+
+    @property
+    def period_label(self) -> str:
+        """The period the file's title gives: "October 1, 2025 – December 31, 2025"."""
+        start = f"{self.effective_start:%B} {self.effective_start.day}, {self.effective_start.year}"
+        if self.effective_end is None:
+            return f"from {start}"
+        end = self.effective_end
+        return f"{start} – {end:%B} {end.day}, {end.year}"
+
+
+class AspPrice(models.Model):
+    """A row of the ASP pricing file: a drug code's billing unit and payment limit."""
+
+    dataset = models.ForeignKey(DrugDataset, on_delete=models.CASCADE, related_name="prices")
+    hcpcs_code = models.CharField(max_length=5)
+    short_description = _char(100)
+    dosage = _char(100, help_text='"HCPCS Code Dosage": the billing unit.')
+    payment_limit = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    payment_limit_text = _char(30, help_text="The cell as published when it is not a number.")
+    coinsurance_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    vaccine_awp_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    vaccine_limit = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    blood_awp_percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    blood_limit = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    clotting_factor = _char(10)
+    notes = models.TextField(blank=True)
+    source_row = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["hcpcs_code", "-dataset__effective_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "hcpcs_code"], name="codes_aspprice_unique_dataset_code"
+            ),
+        ]
+        indexes = [
+            # A code page reads the code's price in every loaded quarter.
+            models.Index(fields=["hcpcs_code"], name="codes_aspprice_code_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hcpcs_code} {self.dataset.quarter}"
+
+
+class DrugPackage(models.Model):
+    """The columns both NDC crosswalks give for one package."""
+
+    labeler_name = _char(200)
+    ndc = _char(30, help_text="The NDC as published (5-4-2), or the product id given instead.")
+    ndc11 = _char(11, help_text="The NDC's 11 digits; blank when the id is not an NDC.")
+    drug_name = _char(200, help_text='"Drug Name": the trade name.')
+    package_size = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    package_quantity = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    billing_units = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    billing_units_per_package = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    source_row = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def page_url(self) -> str:
+        """The NDC's page: reverse() once per process, since a code page lists 200 packages."""
+        pattern = _code_page_pattern("codes:ndc_detail", get_script_prefix(), get_urlconf())
+        head, _, tail = pattern.rpartition(_PLACEHOLDER)
+        return f"{head}{quote(self.ndc, safe='')}{tail}"
+
+    @property
+    def package_text(self) -> str:
+        """ "4 × 1": the amount in one item times the items in the package."""
+        size, quantity = plain_number(self.package_size), plain_number(self.package_quantity)
+        return f"{size} × {quantity}" if size and quantity else size or quantity
+
+    @property
+    def billing_units_text(self) -> str:
+        return plain_number(self.billing_units)
+
+    @property
+    def billing_units_per_package_text(self) -> str:
+        return plain_number(self.billing_units_per_package)
+
+
+class NdcPackage(DrugPackage):
+    """A row of the ASP NDC–HCPCS crosswalk: one NDC package billed under a code."""
+
+    dataset = models.ForeignKey(DrugDataset, on_delete=models.CASCADE, related_name="packages")
+    hcpcs_code = models.CharField(max_length=5)
+    short_description = _char(100)
+    hcpcs_dosage = _char(100)
+
+    class Meta:
+        ordering = ["hcpcs_code", "drug_name", "ndc"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "hcpcs_code", "ndc"], name="codes_ndcpackage_unique_row"
+            ),
+        ]
+        indexes = [
+            # A code page lists the code's packages of the newest quarter.
+            models.Index(fields=["hcpcs_code", "dataset"], name="codes_ndcpackage_code_idx"),
+            # NDC lookup: /ndc/<ndc>/ and the search box.
+            models.Index(fields=["ndc11"], name="codes_ndcpackage_ndc11_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ndc} {self.hcpcs_code}"
+
+
+class NocPrice(models.Model):
+    """A row of the NOC pricing file: a drug with no code of its own and its payment limit."""
+
+    dataset = models.ForeignKey(DrugDataset, on_delete=models.CASCADE, related_name="noc_prices")
+    generic_name = _char(200, help_text='"Drug Generic Name (Trade Name)".')
+    dosage = _char(100)
+    payment_limit = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    payment_limit_text = _char(30, help_text="The cell as published when it is not a number.")
+    notes = models.TextField(blank=True)
+    source_row = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["generic_name", "dosage"]
+
+    def __str__(self) -> str:
+        return f"{self.generic_name} {self.dosage}"
+
+
+class NocPackage(DrugPackage):
+    """A row of the NOC NDC–HCPCS crosswalk: a package of a drug with no code of its own."""
+
+    dataset = models.ForeignKey(DrugDataset, on_delete=models.CASCADE, related_name="noc_packages")
+    generic_name = _char(200)
+    dosage = _char(100)
+
+    class Meta:
+        ordering = ["generic_name", "ndc"]
+        indexes = [
+            # NDC lookup also finds drugs that have no code of their own.
+            models.Index(fields=["ndc11"], name="codes_nocpackage_ndc11_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ndc} {self.generic_name}"
+
+
+# DMEPOS and PEN fee schedules ----------------------------------------------------------------
+
+
+class DmeposQuarter(models.Model):
+    """One quarterly release of CMS's DMEPOS fee schedule public use files (2025-apr)."""
+
+    name = models.CharField(max_length=8, unique=True, help_text="For example 2025-apr.")
+    effective_date = models.DateField(
+        unique=True, help_text="From the file's title row, e.g. “April 2025 Fee Schedule”."
+    )
+
+    class Meta:
+        ordering = ["-effective_date"]
+        get_latest_by = "effective_date"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DmeposFile(models.Model):
+    """One CMS file loaded into a quarter: the DMEPOS fees, the PEN fees or the rural ZIPs."""
+
+    class Dataset(models.TextChoices):
+        DMEPOS = "dmepos", "DMEPOS fee schedule"
+        PEN = "pen", "PEN fee schedule"
+        RURAL_ZIP = "rural_zip", "DMEPOS rural ZIP code file"
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="files")
+    dataset = models.CharField(max_length=9, choices=Dataset.choices)
+    title = models.CharField(max_length=300, blank=True, help_text="The file's title rows.")
+    source_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+    row_count = models.PositiveIntegerField(default=0)
+    cpt_rows_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["quarter", "dataset"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "dataset"], name="codes_dmeposfile_unique_quarter_dataset"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.source_name}"
+
+
+class DmeposFee(models.Model):
+    """One row of the DMEPOS or PEN fee schedule: a code with its modifiers, every column kept.
+
+    The fee per state is one JSON list of [state, non-rural, rural] in the file's column
+    order, amounts as the strings CMS printed ("25.19", null when blank): a code page reads
+    all its rows in one query and shows every state, and nothing ever filters on one
+    state's amount, so 56 child rows per fee (190,000 per quarter) would buy nothing.
+    """
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="fees")
+    dataset = models.CharField(max_length=9, choices=DmeposFile.Dataset.choices)
+    hcpcs = models.CharField(max_length=5)
+    modifier = _char(2)
+    modifier_2 = _char(2)
+    jurisdiction = _char(1)
+    category = _char(2)
+    ceiling = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    floor = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    state_fees = models.JSONField(default=list, blank=True)
+    description = _char(60)
+    source_row = models.PositiveIntegerField(help_text="Row of the source file (1-based).")
+
+    class Meta:
+        ordering = ["hcpcs", "dataset", "modifier", "modifier_2"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "dataset", "hcpcs", "modifier", "modifier_2"],
+                name="codes_dmeposfee_unique_row",
+            ),
+        ]
+        indexes = [
+            # A code page reads the rows of one code across quarters.
+            models.Index(fields=["hcpcs", "quarter"], name="codes_dmeposfee_hcpcs_idx"),
+            # The browse list filters a quarter by category and jurisdiction.
+            models.Index(
+                fields=["quarter", "category", "jurisdiction"], name="codes_dmeposfee_browse_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.hcpcs, self.modifier, self.modifier_2) if part)
+
+
+class DmeposRuralZip(models.Model):
+    """A ZIP code CMS designates rural for DMEPOS fees in a quarter (the rural ZIP file)."""
+
+    quarter = models.ForeignKey(DmeposQuarter, on_delete=models.CASCADE, related_name="rural_zips")
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField(max_length=5)
+    year_quarter = models.CharField(max_length=6, help_text="As published, e.g. 202501.")
+    source_row = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["zip_code"]
+        constraints = [
+            # The ZIP lookup on a code page: is this ZIP rural in this quarter?
+            models.UniqueConstraint(
+                fields=["quarter", "zip_code"], name="codes_dmeposruralzip_unique_zip"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zip_code} ({self.state})"
 
 
 class DataVersion(models.Model):

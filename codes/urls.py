@@ -1,6 +1,8 @@
 from django.urls import path
 
 from codes import discovery, views
+from codes.payments import dmepos_views
+from codes.payments import views as drug_views
 
 app_name = "codes"
 
@@ -18,4 +20,9 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("releases/", views.release_list, name="releases"),
     path("releases/<str:name>/", views.release_detail, name="release_detail"),
+    path("drugs/", drug_views.drug_prices, name="drug_prices"),
+    path("drugs/changes/", drug_views.drug_price_changes, name="drug_price_changes"),
+    path("ndc/<str:ndc>/", drug_views.ndc_detail, name="ndc_detail"),
+    path("dmepos/", dmepos_views.dmepos_list, name="dmepos_list"),
+    path("dmepos/changes/", dmepos_views.dmepos_changes, name="dmepos_changes"),
 ]

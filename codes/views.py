@@ -13,6 +13,7 @@ from codes import search as search_engine
 from codes.context_processors import site
 from codes.filters import CodeFilter
 from codes.models import Code, ContactEntry, Kind, Release
+from codes.payments import dmepos_pages, drugs
 from codes.reference import SECTIONS
 
 # Home, browse and search ------------------------------------------------------------------
@@ -153,6 +154,9 @@ def search(request: HttpRequest) -> HttpResponse:
     text = _clean_query(request.GET.get("q", ""))
     fmt = request.GET.get("format")
     upper = text.upper()
+    ndc_page = drugs.ndc_url(text) if fmt not in exports.FORMATS else None
+    if ndc_page:
+        return redirect(ndc_page)
     if EXACT_CODE.fullmatch(upper) and fmt not in exports.FORMATS:
         exact = Code.objects.filter(code=upper).order_by("kind").first()
         if exact is not None:
@@ -235,8 +239,15 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
         return _code_not_found(request, wanted, kind, as_json)
     page = presentation.code_page(record, site(request)["current_release"])
     canonical_url = request.build_absolute_uri(record.get_absolute_url())
+    drug_pricing = drugs.code_pricing(record)
+    fees = dmepos_pages.code_section(record, request.GET)
     if as_json:
-        return JsonResponse(page.as_json(canonical_url), json_dumps_params={"indent": 2})
+        data = {
+            **page.as_json(canonical_url),
+            **drugs.pricing_json(drug_pricing),
+            "dmepos_fees": fees.as_json() if fees else None,
+        }
+        return JsonResponse(data, json_dumps_params={"indent": 2})
     return render(
         request,
         "codes/code_detail.html",
@@ -246,6 +257,8 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
             "canonical_url": canonical_url,
             "json_url": reverse(_DETAIL_URLS[kind, True], args=[record.code]),
             "history": history.code_history(record),
+            "drug_pricing": drug_pricing,
+            "dmepos": fees,
         },
     )
 
@@ -302,8 +315,10 @@ def glossary(request: HttpRequest) -> HttpResponse:
         "codes/glossary.html",
         {
             "fields": presentation.glossary_fields(),
+            "drug_fields": drugs.glossary_fields(),
             "tables": presentation.code_tables(),
             "canonical_url": request.build_absolute_uri(reverse("codes:glossary")),
+            "dmepos_glossary": dmepos_pages.glossary(),
         },
     )
 

@@ -207,6 +207,12 @@ HCPCS_DATA_DIR = Path(
     )
 )
 
+# Where `make setup` and `import_asp --all` look for ASP drug pricing quarters.
+_shared_asp = BASE_DIR.parent / "shared" / "data" / "asp"
+ASP_DATA_DIR = Path(
+    env_str("ASP_DATA_DIR", str(_shared_asp if _shared_asp.is_dir() else BASE_DIR / "data" / "asp"))
+)
+
 ADMIN_PATH = env_str("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 
 # Pages change only when a release is imported: browsers and CDNs keep them this long,
@@ -320,3 +326,12 @@ LOGGING = {
         },
     },
 }
+
+# Where `make setup` and `import_dmepos --all` look for DMEPOS fee schedule quarters.
+_shared_dmepos = BASE_DIR.parent / "shared" / "data" / "dmepos"
+DMEPOS_DATA_DIR = Path(
+    env_str(
+        "DMEPOS_DATA_DIR",
+        str(_shared_dmepos if _shared_dmepos.is_dir() else BASE_DIR / "data" / "dmepos"),
+    )
+)

@@ -1,5 +1,7 @@
+import tempfile
 import threading
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -108,6 +110,16 @@ class ConditionalGetTests(TestCase):
         ):
             importer.load(small_release("2030-apr"))
         assert self.page(if_none_match=etag).status_code == 304
+
+    def test_importing_a_dmepos_fee_schedule_changes_the_etag(self):
+        from tests.test_dmepos_import import csv_bytes, dmepos_rows, fee_row
+
+        etag = self.page().headers["ETag"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "DMEPOS25_APR.csv"
+            path.write_bytes(csv_bytes(dmepos_rows(fee_row(code="E1130"))))
+            call_command("import_dmepos", str(path), stdout=StringIO())
+        assert self.page(if_none_match=etag).status_code == 200
 
     def test_editing_the_contact_entries_in_the_admin_changes_the_etag(self):
         etag = self.page().headers["ETag"]

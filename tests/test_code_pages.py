@@ -14,9 +14,10 @@ from tests.realdata import RealDataTestCase
 
 # Queries behind a code's JSON: the code with its release, the current release, the codes
 # it names, the codes naming it, previous, next, the note text, the contacts (the named codes
-# and the note are skipped when the record has none). The page adds the two of its history
-# section (releases, versions).
-CODE_JSON_QUERIES = 8
+# and the note are skipped when the record has none), a procedure code's drug pricing
+# (its payment limits, its NDC packages) and its DMEPOS fee rows. The page adds the two
+# of its history section (releases, versions).
+CODE_JSON_QUERIES = 11
 CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 2
 
 

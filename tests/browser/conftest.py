@@ -1,7 +1,8 @@
 """Browser tests: Playwright drives Debian's chromium against the site on 127.0.0.1.
 
 The site runs as a separate `manage.py runserver` process on its own SQLite file holding
-the real 2019-jan and 2025-oct releases (2019-jan brings the processing-note texts), so
+the real 2019-jan and 2025-oct releases (2019-jan brings the processing-note texts) and
+the ASP drug pricing quarters under ASP_DATA_DIR, so
 the browser sees exactly what a coder would. Chromium comes from Debian's packages
 (scripts/ensure-chromium.sh); Playwright never downloads a browser here.
 """
@@ -91,6 +92,8 @@ def site_url(tmp_path_factory) -> Iterator[str]:
     env.pop("DJANGO_TESTING", None)
     _manage(env, "migrate", "--no-input", "--verbosity", "0")
     _manage(env, "import_hcpcs", *(str(data_dir / name) for name in RELEASES), "--verbosity", "0")
+    _manage(env, "import_asp", "--all", "--verbosity", "0")
+    _manage(env, "import_dmepos", "--all", "--verbosity", "0")
     port = _free_port()
     log = folder / "server.log"
     with log.open("w") as out:

@@ -19,7 +19,7 @@ def start_counting(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("codes", "0005_cross_reference_indexes"),
+        ("codes", "0007_dmepos_fees"),
     ]
 
     operations = [
