@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +33,22 @@ class Version:
     @property
     def token(self) -> str:
         return f"{self.epoch[:8]}.{self.number}"
+
+
+def ensure_row(using: str = "default", apps=global_apps, **_signal) -> None:
+    """Create the version row, with its own epoch, where a database has none yet."""
+    try:
+        model = apps.get_model("codes", "DataVersion")
+    except LookupError:  # migrated back to before the table existed
+        return
+    model.objects.using(using).get_or_create(
+        pk=ROW,
+        defaults={
+            "epoch": secrets.token_hex(16),
+            "number": 0,
+            "changed_at": timezone.now().replace(microsecond=0),
+        },
+    )
 
 
 def current() -> Version:

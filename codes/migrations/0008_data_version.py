@@ -1,20 +1,4 @@
-import secrets
-
 from django.db import migrations, models
-from django.utils import timezone
-
-
-def start_counting(apps, schema_editor):
-    """A database that already holds data gets its own epoch, so its ETags are its own."""
-    DataVersion = apps.get_model("codes", "DataVersion")
-    DataVersion.objects.using(schema_editor.connection.alias).get_or_create(
-        pk=1,
-        defaults={
-            "epoch": secrets.token_hex(16),
-            "number": 1,
-            "changed_at": timezone.now().replace(microsecond=0),
-        },
-    )
 
 
 class Migration(migrations.Migration):
@@ -37,5 +21,4 @@ class Migration(migrations.Migration):
                 ("changed_at", models.DateTimeField()),
             ],
         ),
-        migrations.RunPython(start_counting, migrations.RunPython.noop),
     ]
