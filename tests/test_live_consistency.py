@@ -1,6 +1,6 @@
 """Imports and removals while a real server serves: no errors, and no page mixes two states.
 
-gunicorn (2 workers, page cache on, DEBUG off) serves its own database: a SQLite file,
+gunicorn (2 workers sharing a page store on disk, DEBUG off) serves its own database: a SQLite file,
 or under scripts/with-postgres.sh a second database on the same PostgreSQL server.
 Client threads request the home page and a code page, most of them with a unique query
 string so that they are rendered rather than served from the page cache, while the test
@@ -195,7 +195,7 @@ def gunicorn(env: dict, folder: Path) -> Iterator[int]:
         stop(server)
 
 
-def server_env(database_url: str) -> dict:
+def server_env(database_url: str, folder: Path) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     return {
         **env,
@@ -205,6 +205,9 @@ def server_env(database_url: str) -> dict:
         # Plain static storage (no collectstatic) and the test password hasher.
         "DJANGO_TESTING": "true",
         "HTTP_PAGE_CACHE": "true",
+        # The production default: one page store on disk for both workers.
+        "HTTP_PAGE_STORE": "shared",
+        "HTTP_PAGE_STORE_DIR": str(folder / "pages"),
         "DJANGO_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -212,9 +215,9 @@ def server_env(database_url: str) -> dict:
 
 def test_imports_and_removals_while_serving_never_mix_states(tmp_path):
     with live_database(tmp_path) as database_url:
-        env = server_env(database_url)
+        env = server_env(database_url, tmp_path)
         _manage(env, "migrate", "--no-input", "--verbosity", "0")
-        _manage(env, "import_hcpcs", str(release_path(OLD)), "--verbosity", "0")
+        _manage(env, "import_hcpcs", str(release_path(OLD)), "--no-warm", "--verbosity", "0")
         with gunicorn(env, tmp_path) as port:
             clients = Clients(port)
             states = {OLD: {path: clients.fetch(path) for path in ("/", f"/codes/{CODE}/")}}
@@ -222,9 +225,9 @@ def test_imports_and_removals_while_serving_never_mix_states(tmp_path):
             changes = []  # (when a change began, when it finished, the release it left current)
             try:
                 for change in (
-                    ("import_hcpcs", str(release_path(NEW))),
-                    ("remove_release", NEW),
-                    ("import_hcpcs", str(release_path(NEW))),
+                    ("import_hcpcs", str(release_path(NEW)), "--no-warm"),
+                    ("remove_release", NEW, "--no-warm"),
+                    ("import_hcpcs", str(release_path(NEW)), "--no-warm"),
                 ):
                     time.sleep(0.5)
                     began = time.monotonic()
