@@ -28,9 +28,10 @@ class Command(BaseCommand):
             )
             raise CommandError(f"No release named {name!r} is loaded (loaded: {known or 'none'}).")
         with transaction.atomic():
-            removed = importer.remove_release(name)
-            # A new data version, never the one from before the release was imported.
+            # A new data version, never the one from before the release was imported;
+            # taken first, as imports do, so that the two lock rows in the same order.
             record_change()
+            removed = importer.remove_release(name)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"{name}: removed, with its versions of {removed} codes.")
