@@ -219,8 +219,8 @@ ADMIN_PATH = env_str("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 # then revalidate (ETag / Last-Modified) and get a 304 until the next import.
 HTTP_CACHE_MAX_AGE = env_int("HTTP_CACHE_MAX_AGE", 300)
 HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 3600)
-# Each process also keeps rendered pages, keyed by the data version, so a popular page
-# is rendered once per import. Off under tests, whose query counts expect rendering.
+# Rendered pages are also kept, keyed by the data version, so a page is rendered once
+# per import. Off under tests, whose query counts expect rendering.
 HTTP_PAGE_CACHE = env_bool("HTTP_PAGE_CACHE", not TESTING)
 # Where rendered pages are kept (codes/caching.py; `warm_pages` fills it after an import).
 # REDIS_URL: one Redis for every app server. Otherwise files under HTTP_PAGE_STORE_DIR,
