@@ -11,6 +11,7 @@ from codes.models import (
     NdcPackage,
     ProcessingNote,
     Release,
+    SearchMiss,
 )
 
 
@@ -115,3 +116,21 @@ class NdcPackageAdmin(ReadOnlyAdmin):
     list_filter = ["dataset"]
     search_fields = ["ndc", "ndc11", "hcpcs_code", "drug_name", "labeler_name"]
     list_select_related = ["dataset"]
+
+
+@admin.register(SearchMiss)
+class SearchMissAdmin(admin.ModelAdmin):
+    """What people searched for and found little: tune codes/data/thesaurus.toml from it.
+    Rows are counted by the search page; delete the ones a thesaurus change answered."""
+
+    list_display = ["query", "count", "results", "first_seen", "last_seen"]
+    list_filter = ["results"]
+    search_fields = ["query"]
+    ordering = ["-count", "query"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

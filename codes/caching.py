@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,6 +70,9 @@ def deploy_fingerprint() -> tuple[str, float]:
     return digest.hexdigest()[:16], newest
 
 
+_snapshot = threading.local()
+
+
 @contextmanager
 def one_snapshot(using: str = "default") -> Iterator[None]:
     """Every query inside sees the database as of the first one.
@@ -81,11 +85,31 @@ def one_snapshot(using: str = "default") -> Iterator[None]:
     if connection.in_atomic_block:
         yield
         return
-    with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
+    _snapshot.deferred = []
+    try:
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    finally:
+        deferred, _snapshot.deferred = _snapshot.deferred, None
+        for write in deferred:
+            write()
+
+
+def after_snapshot(write: Callable[[], None]) -> None:
+    """Run `write` once the page's read snapshot is over (at once when none is open).
+
+    A write inside the snapshot would hold SQLite's write lock for the rest of the page
+    and meet a concurrent import's as a deadlock, or fail PostgreSQL's REPEATABLE READ
+    on a row changed meanwhile; on its own afterwards it is an ordinary short write.
+    """
+    deferred = getattr(_snapshot, "deferred", None)
+    if deferred is None:
+        write()
+    else:
+        deferred.append(write)
 
 
 def current_state() -> tuple[Version, Release | None]:

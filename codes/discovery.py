@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Case, When
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,13 +13,21 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from codes.models import Code
+from codes import lookup
+from codes.models import Code, repeated_columns
 from codes.sitemaps import SITEMAPS, sections_in_use
 
 SUGGESTION_LIMIT = 8
 # Longer text is not a code lookup and only slows the full-text match down.
 QUERY_MAX_LENGTH = 100
 CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,5}")
+SUGGESTION_FIELDS = (
+    "kind",
+    "code",
+    "short_description",
+    "termination_date",
+    *repeated_columns("cross_references"),
+)
 
 
 @require_safe
@@ -55,24 +64,41 @@ def opensearch_xml(request: HttpRequest) -> HttpResponse:
 def suggestions(text: str) -> list[Code]:
     """Up to SUGGESTION_LIMIT codes for what someone has typed so far.
 
-    Code-number prefixes come first (exact match, then shorter codes, so typing "GY"
-    offers the modifier before anything else), then full-text matches best-first.
+    Code-number prefixes come first (the exact code, then active codes before terminated
+    ones, shorter codes first, so typing "GY" offers the modifier before anything else
+    and "A4" the modifier and the A4 codes), then full-text matches best-first (active
+    first there too).
     """
     text = text.strip()[:QUERY_MAX_LENGTH]
     found: list[Code] = []
     if CODE_PREFIX.fullmatch(text):
+        upper = text.upper()
         found = list(
-            Code.objects.filter(code__startswith=text.upper())
-            .only("kind", "code", "short_description")
-            .order_by(Length("code"), "code")[:SUGGESTION_LIMIT]
+            Code.objects.filter(code__startswith=upper)
+            .only(*SUGGESTION_FIELDS)
+            .order_by(
+                Case(When(code=upper, then=0), default=1),
+                Case(When(termination_date__isnull=True, then=0), default=1),
+                Length("code"),
+                "code",
+            )[:SUGGESTION_LIMIT]
         )
     if len(found) < SUGGESTION_LIMIT:
         seen = {code.pk for code in found}
-        matches = Code.objects.search(text).only("kind", "code", "short_description")
+        matches = Code.objects.search(text).only(*SUGGESTION_FIELDS)
         for code in matches[: SUGGESTION_LIMIT + len(seen)]:
             if code.pk not in seen and len(found) < SUGGESTION_LIMIT:
                 found.append(code)
     return found
+
+
+def status_text(code: Code) -> str:
+    """Nothing for an active code; "Terminated 2023-12-31, see E0602" otherwise."""
+    if not code.is_terminated:
+        return ""
+    text = f"Terminated {code.termination_date:%Y-%m-%d}"
+    replaced_by = [r.code for r in lookup.replacements(code)]
+    return f"{text}, see {', '.join(replaced_by)}" if replaced_by else text
 
 
 @require_safe
@@ -98,6 +124,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
             "short_description": code.short_description,
             "kind": code.kind,
             "url": code.get_absolute_url(),
+            "status": status_text(code),
         }
         for code in found
     ]

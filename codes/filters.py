@@ -131,7 +131,8 @@ class CodeFilter(django_filters.FilterSet):
         return {name: value for name, value in self.form.cleaned_data.items() if value}
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.search(value)
+        # Lists are in code order: matching codes, without scoring each one.
+        return queryset.matching(value)
 
     def filter_to_code(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # "To E02" means every code that starts E02; digits sort before "Z".

@@ -17,15 +17,23 @@ cp1252; disclaimer lines may precede the records, so records are recognised by t
 record id in column 11, not by line number; lines may be shorter than 320 characters
 (trailing blanks trimmed), so they are padded before slicing; workbooks put their header
 on any row and store a few cells as numbers.
+
+A file that does not look whole is refused rather than loaded as a smaller release: CMS's
+.txt files end with CRLF and carry every first line through column 293, so a file cut
+short shows. Reading is bounded (`MAX_FILE_BYTES`) so a zip bomb or a huge download is
+refused before it is inflated. Values outside CMS's code tables and unparseable dates are
+kept as published and reported as warnings (`ParsedRelease.warnings`).
 """
 
 from __future__ import annotations
 
+import codecs
 import gc
 import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +46,17 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
+from codes.reference import CODE_TABLES, FIELD_DOCS
+
 RECORD_LENGTH = 320
+# A first line (record id 3 or 7) carries data through the action code, column 293.
+FIRST_LINE_MINIMUM = 293
+# The most an import reads of one file, zip member or download. CMS's files are under
+# 10 MB (the largest, 2025-jan's ANWEB .txt, is 5.1 MB; a workbook's sheet inflates to
+# 14.4 MB), so 50 MB leaves room for growth while keeping memory bounded.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# How many warnings a summary lists one by one (the count is always given).
+WARNINGS_LISTED = 20
 FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
 CONTINUATION_IDS = {"4": "procedure", "8": "modifier"}
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -121,6 +139,8 @@ ZERO_PADDED_WIDTHS = {
 }
 
 RECORD_FILE = re.compile(r"ANWEB[^/]*\.(txt|xlsx)$", re.IGNORECASE)
+# CMS ships corrections in the record layout, named ..._ANWEB_Corrections_...: not a release.
+CORRECTIONS_FILE = re.compile(r"correction", re.IGNORECASE)
 NOTES_FILE = re.compile(r"proc_notes[^/]*\.txt$", re.IGNORECASE)
 NOTE_START = re.compile(r"^\s*(\d{4})--(.*)$")
 
@@ -241,6 +261,8 @@ class ParsedRelease:
     sha256: str
     records: list[CodeRecord]
     notes: dict[str, str] = field(default_factory=dict)
+    # Values kept as published that CMS's layout does not allow, each with its line.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def procedure_count(self) -> int:
@@ -288,64 +310,175 @@ def locate(path: Path) -> ReleaseFiles:
         return _locate_in_folder(path)
     suffix = path.suffix.lower()
     if suffix not in {".txt", ".xlsx"} and zipfile.is_zipfile(path):
-        found = _locate_in_zip(path.read_bytes(), path.name)
+        found = _locate_in_zip(path)
         if found is None:
             raise ImportFailure(path.name, "the zip holds no ANWEB .txt or .xlsx record file")
         return found
     if suffix not in {".txt", ".xlsx"}:
         raise ImportFailure(path.name, "expected a CMS zip, an ANWEB .txt or an .xlsx workbook")
-    files = ReleaseFiles(path.name, path.read_bytes(), origin=str(path))
+    files = ReleaseFiles(path.name, read_bounded(path), origin=str(path))
     for sibling in sorted(path.parent.glob("*")):
-        if NOTES_FILE.search(sibling.name):
-            files.notes_name, files.notes_bytes = sibling.name, sibling.read_bytes()
+        if NOTES_FILE.search(sibling.name) and sibling.is_file():
+            files.notes_name, files.notes_bytes = sibling.name, read_bounded(sibling)
     return files
 
 
-def _locate_in_zip(data: bytes, zip_name: str) -> ReleaseFiles | None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+def choose_record_file(names: Iterable[str], where: str) -> str | None:
+    """The one ANWEB record file among `names` (the .txt when there is one), or None.
+
+    Two record files of the same kind are refused rather than one picked by its name: a
+    partial copy beside the real file would otherwise be loaded, or be ignored, by chance.
+    """
+    candidates = [
+        name
+        for name in names
+        if RECORD_FILE.search(name)
+        and not CORRECTIONS_FILE.search(name)
+        and not _is_resource_fork(name)
+    ]
+    texts = [name for name in candidates if name.lower().endswith(".txt")]
+    chosen = sorted(texts or candidates)
+    if len(chosen) > 1:
+        raise ImportFailure(
+            where,
+            f"holds {len(chosen)} ANWEB record files ({', '.join(chosen)}); a release has "
+            "one. Keep only the file to import",
+        )
+    return chosen[0] if chosen else None
+
+
+def _is_resource_fork(name: str) -> bool:
+    """macOS archivers add __MACOSX/._NAME copies of each file's metadata."""
+    return name.startswith("__MACOSX/") or Path(name).name.startswith("._")
+
+
+def _locate_in_zip(path: Path) -> ReleaseFiles | None:
+    with _open_zip(path) as archive:
         names = [n for n in archive.namelist() if not n.endswith("/")]
-        record_names = sorted((n for n in names if RECORD_FILE.search(n)), key=_prefer_text)
-        if not record_names:
+        record_name = choose_record_file(names, path.name)
+        if record_name is None:
             return None
         files = ReleaseFiles(
-            record_names[0], archive.read(record_names[0]), origin=f"{zip_name}:{record_names[0]}"
+            record_name,
+            read_member(archive, record_name, path.name),
+            origin=f"{path.name}:{record_name}",
         )
-        note_names = [n for n in names if NOTES_FILE.search(n)]
-        if note_names:
-            files.notes_name, files.notes_bytes = note_names[0], archive.read(note_names[0])
+        _add_notes_from_zip(files, archive, path.name)
         return files
 
 
-def _prefer_text(name: str) -> tuple[int, str]:
-    return (0 if name.lower().endswith(".txt") else 1, name)
+def _add_notes_from_zip(files: ReleaseFiles, archive: zipfile.ZipFile, zip_name: str) -> None:
+    note_names = [n for n in archive.namelist() if NOTES_FILE.search(n)]
+    if note_names:
+        files.notes_name = note_names[0]
+        files.notes_bytes = read_member(archive, note_names[0], zip_name)
 
 
 def _locate_in_folder(folder: Path) -> ReleaseFiles:
-    loose = sorted(
-        (p for p in folder.iterdir() if RECORD_FILE.search(p.name)),
-        key=lambda p: _prefer_text(p.name),
-    )
-    zips = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".zip")
+    entries = sorted(p for p in folder.iterdir() if p.is_file())
+    zips = [p for p in entries if p.suffix.lower() == ".zip"]
     found: ReleaseFiles | None = None
     for archive in zips:
-        found = _locate_in_zip(archive.read_bytes(), archive.name)
+        found = _locate_in_zip(archive)
         if found:
             break
-    if found is None and loose:
-        found = locate(loose[0])
+    if found is None:
+        loose = choose_record_file([p.name for p in entries], str(folder))
+        if loose:
+            found = locate(folder / loose)
     if found is None:
         raise ImportFailure(str(folder), "no ANWEB .txt, .xlsx or CMS zip in this folder")
     if found.notes_bytes is None:
-        for candidate in [*folder.iterdir()]:
+        for candidate in entries:
             if NOTES_FILE.search(candidate.name):
-                found.notes_name, found.notes_bytes = candidate.name, candidate.read_bytes()
+                found.notes_name, found.notes_bytes = candidate.name, read_bounded(candidate)
             elif candidate.suffix.lower() == ".zip":
-                with zipfile.ZipFile(candidate) as archive:
-                    for member in archive.namelist():
-                        if NOTES_FILE.search(member):
-                            found.notes_name = member
-                            found.notes_bytes = archive.read(member)
+                with _open_zip(candidate) as archive:
+                    _add_notes_from_zip(found, archive, candidate.name)
     return found
+
+
+# Reading within bounds ------------------------------------------------------------------
+
+_LIMIT_TEXT = f"{MAX_FILE_BYTES // (1024 * 1024)} MB"
+
+
+def _too_large(size_text: str) -> str:
+    return (
+        f"{size_text}, more than the {_LIMIT_TEXT} an import reads (CMS's files are under "
+        "10 MB); refused before reading it"
+    )
+
+
+def read_bounded(path: Path) -> bytes:
+    """A file's bytes, refused without reading when larger than MAX_FILE_BYTES."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailure(path.name, _too_large(f"the file is {size:,} bytes"))
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImportFailure(path.name, f"cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailure(path.name, _too_large("the file grew past the bound while read"))
+    return data
+
+
+@contextmanager
+def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+    """A zip opened from disk (its directory only: members are inflated when read)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailure(path.name, _too_large(f"the zip is {size:,} bytes"))
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportFailure(path.name, f"not a readable zip ({exc})") from exc
+    with archive:
+        yield archive
+
+
+def read_member(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
+    """A zip member's bytes, refused before inflating when it would exceed MAX_FILE_BYTES.
+
+    The size the zip declares is checked first; the read itself stops within a megabyte
+    past the bound, so a member whose declared size lies still cannot fill memory.
+    """
+    where = f"{zip_name}: {name}"
+    info = archive.getinfo(name)
+    if info.file_size > MAX_FILE_BYTES:
+        raise ImportFailure(where, _too_large(f"the member inflates to {info.file_size:,} bytes"))
+    chunks, size = [], 0
+    try:
+        with archive.open(info) as member:
+            # A megabyte at a time: zipfile inflates as much as it is asked for before
+            # trimming to the declared size, so one large read of a lying member would
+            # inflate that much.
+            while chunk := member.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise ImportFailure(where, _too_large("the member inflates past the bound"))
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError is one of its subclasses
+        # (a compression method zipfile lacks).
+        raise ImportFailure(where, f"cannot be read from the zip ({exc})") from exc
+    return b"".join(chunks)
+
+
+def check_workbook_size(data: bytes, source: str) -> None:
+    """Refuse a workbook whose parts inflate past MAX_FILE_BYTES (an .xlsx is a zip)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sizes = [(info.file_size, info.filename) for info in archive.infolist()]
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ImportFailure(source, f"not a readable .xlsx workbook ({exc})") from exc
+    largest, part = max(sizes, default=(0, ""))
+    if largest > MAX_FILE_BYTES:
+        raise ImportFailure(
+            f"{source}: {part}", _too_large(f"the workbook part inflates to {largest:,} bytes")
+        )
 
 
 def release_name_for(files: ReleaseFiles, path: Path) -> tuple[str, date]:
@@ -442,7 +575,9 @@ def _check_unique(records: list[CodeRecord], files: ReleaseFiles) -> None:
 
 
 def decode_cp1252(data: bytes, source: str) -> list[str]:
-    """Lines of a cp1252 file; a byte cp1252 does not define fails with its line."""
+    """Lines of a cp1252 file; a byte cp1252 does not define fails with its line, and so
+    does a file that is UTF-8 (read as cp1252 it would give wrong characters)."""
+    _refuse_utf8(data, source)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -454,6 +589,40 @@ def decode_cp1252(data: bytes, source: str) -> list[str]:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ImportFailure(source, "NUL byte: this is not a CMS text file", line)
     return text.split("\n")
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _refuse_utf8(data: bytes, source: str) -> None:
+    """A file with non-ASCII bytes that all form valid UTF-8 is UTF-8, not cp1252.
+
+    CMS's non-ASCII bytes (0xA0 no-break spaces, 0x92 quotes) are never valid UTF-8
+    sequences, while text re-saved as UTF-8 almost always is.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        raise ImportFailure(
+            source, "this looks like UTF-8 (it starts with a UTF-8 byte order mark)", 1
+        )
+    if data.isascii():
+        return
+    start = _NON_ASCII.search(data).start()
+    try:
+        # The first non-ASCII bytes decide for CMS's files; the whole file only if they
+        # are valid UTF-8.
+        codecs.getincrementaldecoder("utf-8")().decode(data[start : start + 4])
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    line = data.count(b"\n", 0, start) + 1
+    character = data[start:].decode("utf-8")[0]
+    raise ImportFailure(
+        source,
+        f"this looks like UTF-8, not the cp1252 CMS publishes ({character!r} is written as "
+        f"the UTF-8 bytes {data[start : start + len(character.encode())].hex(' ')}); "
+        "import CMS's original file",
+        line,
+    )
 
 
 # Where a first line holds each record field (empty slices for the fields it does not
@@ -482,14 +651,19 @@ def parse_text(data: bytes, source: str, progress: Progress = _no_progress) -> I
 
 
 def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator[CodeRecord]:
+    _refuse_unterminated(lines, source)
     current: list | None = None
     pieces: list[str] = []
     dates: dict[str, date | None] = {}
     for number, raw in enumerate(lines, start=1):
         progress(1)
         line = raw.rstrip("\r\n")
-        if len(line) > RECORD_LENGTH and line[RECORD_LENGTH:].strip():
-            raise ImportFailure(source, f"line is {len(line)} characters, longer than 320", number)
+        if len(line) > RECORD_LENGTH:
+            raise ImportFailure(
+                source,
+                f"line is {len(line)} characters, longer than the {RECORD_LENGTH} of the layout",
+                number,
+            )
         if len(line) < 11 or line[10] not in "3478" or not line[5:10].isdigit():
             if current is not None and line.strip() and line.strip() != "\x1a":
                 raise ImportFailure(
@@ -502,31 +676,71 @@ def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator
                 current[_LONG] = " ".join(filter(None, pieces))
                 yield CodeRecord._make(current)
             current = _first_line_values(line, FIRST_LINE_IDS[record_id], source, number, dates)
+            code_columns = line[0:5]
             pieces = [current[_LONG]]
+        elif (
+            current is None
+            or line[0:5] != code_columns
+            or current[_KIND] != CONTINUATION_IDS[record_id]
+        ):
+            # Only a continuation of the first line just read, code written alike, fits.
+            code = _code_of(line, CONTINUATION_IDS[record_id], source, number)
+            raise ImportFailure(
+                source, f"continuation line for {code} follows no first line of it", number
+            )
         else:
-            code = line[0:5].strip()
-            if (
-                current is None
-                or current[_CODE] != code
-                or current[_KIND] != CONTINUATION_IDS[record_id]
-            ):
-                raise ImportFailure(
-                    source, f"continuation line for {code} follows no first line of it", number
-                )
             pieces.append(line[11:91].strip())
     if current is not None:
         current[_LONG] = " ".join(filter(None, pieces))
         yield CodeRecord._make(current)
 
 
-def _first_line_values(line: str, kind: str, source: str, number: int, dates: dict) -> list:
-    code = line[0:5].strip()
-    if len(line.rstrip()) < 92:
+def _refuse_unterminated(lines: list[str], source: str) -> None:
+    """CMS's .txt files end with a line end (CRLF); a file cut short does not."""
+    if lines and lines[-1].strip("\x1a"):
         raise ImportFailure(
-            source, f"record for {code} is truncated (no short description)", number
+            source,
+            "the file ends without a line end (CMS's files end with CRLF): it looks cut "
+            "short, so nothing of it is imported",
+            len(lines),
         )
+
+
+def _code_of(line: str, kind: str, source: str, number: int) -> str:
+    """The code in columns 1-5, which must fit the record id: five characters for a
+    procedure, three blanks and two characters for a modifier."""
+    field = line[0:5]
+    code = field.strip()
     if not code:
         raise ImportFailure(source, "record has no code in columns 1-5", number)
+    fits = (
+        len(code) == 2 and field.startswith("   ")
+        if kind == "modifier"
+        else len(code) == 5 and " " not in code
+    )
+    if not fits:
+        expected = (
+            "a two-character modifier in columns 4-5"
+            if kind == "modifier"
+            else "a five-character code in columns 1-5"
+        )
+        raise ImportFailure(
+            source,
+            f"record id {line[10]} ({kind}) needs {expected}, but columns 1-5 hold {field!r}",
+            number,
+        )
+    return code
+
+
+def _first_line_values(line: str, kind: str, source: str, number: int, dates: dict) -> list:
+    code = _code_of(line, kind, source, number)
+    if len(line) < FIRST_LINE_MINIMUM:
+        raise ImportFailure(
+            source,
+            f"record for {code} is truncated: it ends at column {len(line)}, and a first "
+            f"line carries data through column {FIRST_LINE_MINIMUM}",
+            number,
+        )
     values = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
     values[_KIND] = kind
     values[_SOURCE_LINE] = number
@@ -621,6 +835,13 @@ def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iter
         if not values[_CODE]:
             raise ImportFailure(source, "row has no HCPC code", number, "row")
         values[_KIND] = FIRST_LINE_IDS[record_id]
+        if len(values[_CODE]) != (2 if values[_KIND] == "modifier" else 5):
+            raise ImportFailure(
+                source,
+                f"RECID {record_id} ({values[_KIND]}) does not fit the code {values[_CODE]!r}",
+                number,
+                "row",
+            )
         values[_SOURCE_LINE] = number
         current = _typed(values, dates)
     if current is not None:
@@ -630,6 +851,7 @@ def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iter
 def _workbook_rows(data: bytes, source: str) -> list[list]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    check_workbook_size(data, source)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -696,6 +918,8 @@ def read_files(
     files: ReleaseFiles, name: str, effective: date, progress: Progress = _no_progress
 ) -> ParsedRelease:
     records = parse(files, progress)
+    with _cycle_collection_paused():
+        warnings = record_warnings(records, "row" if files.is_workbook else "line")
     notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
     return ParsedRelease(
         name=name,
@@ -704,7 +928,60 @@ def read_files(
         sha256=files.sha256,
         records=records,
         notes=notes,
+        warnings=warnings,
     )
+
+
+def _coded_columns() -> dict[str, frozenset[str]]:
+    """Record column -> the codes CMS's code table allows in it (repeated fields too)."""
+    allowed = {}
+    for doc in FIELD_DOCS.values():
+        if doc.name == "kind" or doc.table not in CODE_TABLES:
+            continue
+        columns = (
+            [doc.name]
+            if doc.repeats == 1
+            else [f"{doc.table}_{n}" for n in range(1, doc.repeats + 1)]
+        )
+        for column in columns:
+            allowed[column] = frozenset(CODE_TABLES[doc.table])
+    return allowed
+
+
+_CODED_COLUMNS = _coded_columns()
+
+
+def record_warnings(records: list[CodeRecord], unit: str = "line") -> list[str]:
+    """Values kept verbatim that CMS's tables or formats do not allow, in file order.
+
+    Column by column: a release holds a handful of distinct values per coded column, so
+    only a column with an unknown value is walked record by record.
+    """
+    found: list[tuple[int, str]] = []
+    for column, allowed in _CODED_COLUMNS.items():
+        value_of = attrgetter(column)
+        unknown = set(map(value_of, records)) - allowed - {""}
+        for record in records if unknown else ():
+            value = value_of(record)
+            if value in unknown:
+                found.append(
+                    (
+                        record.source_line,
+                        f"{unit} {record.source_line} ({record.code}): {column} {value!r} "
+                        "is not in CMS's code table; kept as published",
+                    )
+                )
+    for record in records:
+        for column, text in record.unparsed.items():
+            expected = "a whole number" if column == "anesthesia_base_units" else "a YYYYMMDD date"
+            found.append(
+                (
+                    record.source_line,
+                    f"{unit} {record.source_line} ({record.code}): {column} {text!r} is not "
+                    f"{expected}; kept as published",
+                )
+            )
+    return [message for _, message in sorted(found, key=itemgetter(0))]
 
 
 def progress_total(files: ReleaseFiles) -> int | None:
@@ -724,8 +1001,13 @@ def is_loaded(files: ReleaseFiles, name: str) -> bool:
 # Loading -------------------------------------------------------------------------------
 
 
-def load(parsed: ParsedRelease) -> ImportStats:
-    """Write one release in one transaction; loading identical data again writes nothing."""
+def load(parsed: ParsedRelease, *, allow_removals: bool = False) -> ImportStats:
+    """Write one release in one transaction; loading identical data again writes nothing.
+
+    Unless `allow_removals`, a load that would leave codes unlisted is refused first
+    (see `codes.removal_guard`).
+    """
+    from codes import removal_guard
     from codes.dataversion import record_change
     from codes.models import Release
     from codes.search import rebuild_index
@@ -737,6 +1019,8 @@ def load(parsed: ParsedRelease) -> ImportStats:
         modifiers=parsed.modifier_count,
     )
     with _cycle_collection_paused(), transaction.atomic():
+        if not allow_removals:
+            removal_guard.check(parsed)
         record_change()  # codes.dataversion: pages of the state before this are never served
         release, stats.release_created = Release.objects.get_or_create(
             name=parsed.name,

@@ -609,6 +609,33 @@ class DmeposRuralZip(models.Model):
         return f"{self.zip_code} ({self.state})"
 
 
+class SearchMiss(models.Model):
+    """A search that found nothing, or nothing that matched all its words, counted by its
+    normalised words so the thesaurus can be tuned from real use (codes/misses.py).
+
+    Nothing about who searched is kept: no address, cookie, user or time of day beyond
+    the dates. The table holds at most misses.MAX_ROWS rows.
+    """
+
+    query = models.CharField(max_length=100, unique=True)
+    results = models.PositiveIntegerField(help_text="Results the last such search found.")
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+
+    class Meta:
+        ordering = ["-count", "query"]
+        verbose_name = "search that found little"
+        verbose_name_plural = "searches that found little"
+        indexes = [
+            # Eviction drops the rarest, least recently seen misses first.
+            models.Index(fields=["count", "last_seen"], name="codes_searchmiss_evict_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.query
+
+
 class DataVersion(models.Model):
     """The version of the data pages are built from: one row, moved forward by every
     import and removal inside its own transaction (codes.dataversion), so the validators

@@ -30,3 +30,9 @@ class CodeQuerySet(models.QuerySet):
         from codes.search import search
 
         return search(self, text)
+
+    def matching(self, text: str) -> CodeQuerySet:
+        """Codes matching `text` in no particular order (for lists sorted by code)."""
+        from codes.search import matching
+
+        return matching(self, text)

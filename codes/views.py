@@ -6,13 +6,14 @@ from django.db.models import Count, Max, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
-from codes import exports, history, presentation
+from codes import exports, history, lookup, misses, presentation
 from codes import search as search_engine
 from codes.context_processors import site
 from codes.filters import CodeFilter
-from codes.models import Code, ContactEntry, Kind, Release
+from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
 from codes.payments import dmepos_pages, drugs
 from codes.reference import SECTIONS
 
@@ -26,9 +27,10 @@ SEARCH_PAGE_SIZE = 25
 # The columns list and search pages show: a full record has sixty, and building fifty
 # full model instances costs more than the search itself.
 LIST_FIELDS = ("kind", "code", "short_description", "long_description", "termination_date")
+# Search rows also name a terminated code's replacements (its cross-references).
+SEARCH_FIELDS = (*LIST_FIELDS, *repeated_columns("cross_references"))
 # Search text longer than this is cut: no code description needs more to be found.
 QUERY_MAX_LENGTH = 200
-EXACT_CODE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 CODE_PREFIX = re.compile(r"[A-Z]\d{0,3}")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -153,23 +155,25 @@ class SearchFilter(CodeFilter):
 def search(request: HttpRequest) -> HttpResponse:
     text = _clean_query(request.GET.get("q", ""))
     fmt = request.GET.get("format")
-    upper = text.upper()
-    ndc_page = drugs.ndc_url(text) if fmt not in exports.FORMATS else None
-    if ndc_page:
-        return redirect(ndc_page)
-    if EXACT_CODE.fullmatch(upper) and fmt not in exports.FORMATS:
-        exact = Code.objects.filter(code=upper).order_by("kind").first()
-        if exact is not None:
+    # What the text names before any word is searched: an NDC, then a code (lookup.py).
+    if fmt not in exports.FORMATS:
+        if ndc_page := drugs.ndc_url(text):
+            return redirect(ndc_page)
+        if (exact := lookup.exact_code(text)) is not None:
             return redirect(exact)
     filterset = SearchFilter(request.GET, queryset=Code.objects.all())
     context = {"filter": filterset, "q": text, "is_prefix": False, "parsed": None}
     if not filterset.is_valid():
         return _invalid(request, "codes/search.html", context)
+    upper = text.upper()
     results = filterset.qs
     if not text:
         results = results.none()
+    elif (cpt := lookup.cpt_code(text)) is not None:
+        context["cpt"] = cpt
+        results = results.none()
     elif CODE_PREFIX.fullmatch(upper):
-        context["is_prefix"] = True
+        context.update(is_prefix=True, modifier=lookup.modifier_and_prefix(text))
         results = results.filter(code__startswith=upper).order_by("kind", "code")
     else:
         context["parsed"] = parsed = search_engine.parse_query(text)
@@ -177,11 +181,12 @@ def search(request: HttpRequest) -> HttpResponse:
     if fmt in exports.FORMATS:
         return exports.response(results, fmt, "search")
     per_page = SEARCH_PAGE_SIZE if context["parsed"] else PAGE_SIZE
-    page = _page(request, results.only(*LIST_FIELDS), per_page)
+    page = _page(request, results.only(*SEARCH_FIELDS), per_page)
     if context["parsed"]:
         for code in page.object_list:
             code.short_html = search_engine.highlight(code.short_description, parsed)
             code.long_html = search_engine.highlight(code.long_description, parsed)
+            code.replacements = lookup.replacements(code)
     context.update(
         page=page,
         page_query=_query_string(request, page=None, format=None),
@@ -190,7 +195,21 @@ def search(request: HttpRequest) -> HttpResponse:
     )
     if text and not page.paginator.count:
         context.update(_no_match_suggestions(text, context["parsed"]))
-    return render(request, "codes/search.html", context)
+    response = render(request, "codes/search.html", context)
+    parsed = context["parsed"]
+    if parsed and not filterset.active_filters and _found_little(parsed, page):
+        misses.record(text, parsed, page.paginator.count)
+        # Sent uncached, so that every such search reaches the server and is counted.
+        add_never_cache_headers(response)
+    return response
+
+
+def _found_little(parsed, page) -> bool:
+    if page.number != 1:
+        return False
+    best = page.object_list[0] if page.object_list else None
+    best_text = f"{best.code} {best.short_description} {best.long_description}" if best else ""
+    return misses.is_weak(parsed, page.paginator.count, best_text)
 
 
 def _no_match_suggestions(text: str, parsed) -> dict:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
+import zlib
 from datetime import date
+from pathlib import Path
 
 from codes import importer
 from codes.importer import TEXT_LAYOUT, WORKBOOK_COLUMNS
@@ -98,3 +102,55 @@ def make_code(code: str = "A0001", *, release=None, **fields):
 
     rebuild_index()
     return obj
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def write_zip_bomb(
+    path: Path,
+    member: str,
+    inflated_bytes: int,
+    *,
+    declared_bytes: int | None = None,
+    fill: bytes = b"\x00",
+) -> None:
+    """A zip of one deflated member that inflates to `inflated_bytes` bytes of `fill`
+    (under 4 GiB), written in a fraction of a second and a few megabytes.
+
+    One chunk of zeros is compressed once and its deflate block repeated: a full flush
+    makes each block independent of the ones before, so the repeats form a valid stream.
+    `declared_bytes` writes a different uncompressed size into the headers (a lying zip).
+    """
+    chunk = 1 << 20
+    assert inflated_bytes % chunk == 0 and inflated_bytes < 1 << 32
+    zeros = fill * chunk
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.flush(zlib.Z_FINISH)
+    count = inflated_bytes // chunk
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(zeros, crc)
+    compressed = len(first) + len(block) * (count - 1) + len(end)
+    size = inflated_bytes if declared_bytes is None else declared_bytes
+    name = member.encode()
+    # version 20, no flags, deflate, DOS time 00:00 of 1980-01-01.
+    fields = (20, 0, 8, 0, 0x21, crc, compressed, size, len(name))
+    with path.open("wb") as out:
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + name)
+        out.write(first)
+        for _ in range(count - 1):
+            out.write(block)
+        out.write(end)
+        directory_at = out.tell()
+        entry = struct.pack("<IH", 0x02014B50, 20) + struct.pack("<HHHHHIIIH", *fields)
+        entry += struct.pack("<HHHHII", 0, 0, 0, 0, 0, 0) + name
+        out.write(entry)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(entry), directory_at, 0))

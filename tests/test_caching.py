@@ -252,3 +252,17 @@ class SnapshotTests(TransactionTestCase):
         assert seen == "Standard wheelchair"
         assert Code.objects.get(code="E1130").short_description == "Renamed wheelchair"
         assert dataversion.current().number == version.number + 1
+
+
+class AfterSnapshotTests(TransactionTestCase):
+    def test_a_write_a_page_asks_for_runs_once_its_snapshot_is_over(self):
+        ran = []
+        with caching.one_snapshot():
+            caching.after_snapshot(lambda: ran.append(connection.in_atomic_block))
+            assert ran == []
+        assert ran == [False]
+
+    def test_outside_a_snapshot_the_write_runs_at_once(self):
+        ran = []
+        caching.after_snapshot(lambda: ran.append(True))
+        assert ran == [True]

@@ -155,11 +155,16 @@ class OpenSearchTests(TestCase):
         )
         assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
 
-    def test_every_page_loads_suggestions_for_the_header_search_box(self):
+    def test_every_search_box_offers_suggestions(self):
+        for url in [reverse("codes:home"), reverse("codes:search"), reverse("codes:glossary")]:
+            with self.subTest(url=url):
+                html = self.client.get(url).content.decode()
+                boxes = re.findall(r'<input [^>]*type="search"[^>]*>', html)
+                assert boxes
+                assert all('data-suggest-url="/search/suggest"' in box for box in boxes)
         response = self.client.get(reverse("codes:home"))
 
         html = response.content.decode()
-        assert 'data-suggest-url="/search/suggest"' in html
         assert '<script defer src="/static/js/suggest.js"></script>' in html
         assert '<link rel="stylesheet" href="/static/css/suggest.css">' in html
 
@@ -194,6 +199,34 @@ class SuggestTests(TestCase):
         assert self.codes(response) == ["E0784", "E0785"]
         assert len([q for q in queries if "codes_code" in q["sql"]]) == 2
 
+    def test_active_codes_come_before_terminated_ones_and_say_their_status(self):
+        make_code("C9001", short_description="Old drug", termination_date=date(2010, 1, 1))
+        make_code(
+            "C9002",
+            short_description="Old drug two",
+            termination_date=date(2011, 1, 1),
+            cross_reference_1="C9003",
+        )
+        make_code("C9003", short_description="New drug")
+
+        results = self.suggest("C900").json()["results"]
+
+        assert [(r["code"], r["status"]) for r in results] == [
+            ("C9003", ""),
+            ("C9001", "Terminated 2010-01-01"),
+            ("C9002", "Terminated 2011-01-01, see C9003"),
+        ]
+
+    def test_two_characters_offer_the_modifier_and_the_codes_they_start(self):
+        make_code("G0", short_description="Telestroke")
+
+        assert self.codes(self.suggest("G0"))[:2] == ["G0", "G0001"]
+
+    def test_brand_names_are_suggested_as_their_generic_codes(self):
+        make_code("J9271", short_description="Inj pembrolizumab")
+
+        assert self.codes(self.suggest("keytruda")) == ["J9271"]
+
     def test_exact_code_comes_before_longer_codes_with_that_prefix(self):
         response = self.suggest("G")
 
@@ -217,6 +250,7 @@ class SuggestTests(TestCase):
             "short_description": "Statutorily excluded",
             "kind": "modifier",
             "url": "/modifiers/GY/",
+            "status": "",
         }
 
     def test_results_link_procedure_codes_to_their_code_page(self):

@@ -119,6 +119,42 @@ class ImportCommandTests(TestCase):
             run(self.release("2031-jan", "X0001", "X0009"))
         assert table_state() == before
 
+    def test_running_out_of_memory_is_a_message_not_a_traceback(self):
+        from unittest import mock
+
+        with (
+            mock.patch("codes.importer.parse", side_effect=MemoryError),
+            pytest.raises(
+                CommandError, match=r"nothing was changed\. .*2030-jan: ran out of memory"
+            ),
+        ):
+            run(self.release())
+        assert not Release.objects.exists()
+
+    def test_database_failure_is_a_message_not_a_traceback(self):
+        from unittest import mock
+
+        from django.db import OperationalError
+
+        with (
+            mock.patch("codes.importer.is_loaded", side_effect=OperationalError("no such table")),
+            pytest.raises(CommandError, match=r"the database failed \(no such table\)"),
+        ):
+            run(self.release())
+
+    def test_summary_lists_warnings_with_their_lines_up_to_a_cap(self):
+        from codes import importer
+
+        count = importer.WARNINGS_LISTED + 5
+        path = self.release("2030-jan", *[f"X{n:04d}" for n in range(count)], coverage_code="Q")
+        out = run(path)
+        assert f"{count} warnings in HCPC2030_JAN_ANWEB.txt" in out
+        assert "  line 1 (X0000): coverage_code 'Q' is not in CMS's code table" in out
+        assert f"line {importer.WARNINGS_LISTED} (X" in out
+        assert f"line {importer.WARNINGS_LISTED + 1} (X" not in out
+        assert "  … and 5 more." in out
+        assert set(Code.objects.values_list("coverage_code", flat=True)) == {"Q"}
+
     def test_workbook_missing_a_column_is_refused(self):
         folder = self.tmp / "2032-jan"
         folder.mkdir()
@@ -162,6 +198,18 @@ class ImportCommandTests(TestCase):
         assert out.index("2030-jan") < out.index("2031-jan")
         assert set(Code.objects.values_list("coverage_code", flat=True)) == {"I"}
 
+    def test_all_stops_at_a_release_folder_that_is_not_whole_naming_it(self):
+        self.release("2030-jan")
+        broken = self.release("2031-jan")
+        (broken / "HCPC2031_JAN_ANWEB_copy.txt").write_bytes(text_file(record_lines("X0001")))
+        (self.tmp / "2032-jan").mkdir()
+        with (
+            override_settings(HCPCS_DATA_DIR=self.tmp),
+            pytest.raises(CommandError, match=r"2031-jan: holds 2 ANWEB record files"),
+        ):
+            run(all=True)
+        assert list(Release.objects.values_list("name", flat=True)) == ["2030-jan"]
+
     def test_latest_if_empty_imports_only_into_an_empty_database(self):
         self.release("2030-jan")
         self.release("2031-jan", "X0005")
@@ -193,8 +241,22 @@ class DownloadTests(TestCase):
 
         with zipfile.ZipFile(tmp_path / "2030-Alpha-Numeric-HCPCS-File.zip", "w") as archive:
             archive.writestr("HCPC2030_CONTR_ANWEB.txt", text_file(record_lines("X0001")))
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-        handler.log_message = lambda *args: None
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                return None
+
+            def do_GET(self):
+                if self.path != "/unannounced.zip":
+                    return super().do_GET()
+                # No Content-Length: the size shows only while reading.
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(64):
+                    self.wfile.write(bytes(4096))
+                return None
+
+        handler = functools.partial(Handler, directory=str(tmp_path))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -209,6 +271,32 @@ class DownloadTests(TestCase):
         out = run(url=f"{self.base}/2030-Alpha-Numeric-HCPCS-File.zip")
         assert "2030-jan: 1 records read" in out
         assert Code.objects.get().code == "X0001"
+        assert set(Path(tempfile.gettempdir()).glob("hcpcs-*")) == before
+
+    def test_download_announcing_more_than_the_bound_is_refused_unread(self):
+        from unittest import mock
+
+        from codes import importer
+
+        with (
+            mock.patch.object(importer, "MAX_FILE_BYTES", 100),
+            pytest.raises(CommandError, match=r"Refused to download .*: it announces \d+ bytes"),
+        ):
+            run(url=f"{self.base}/2030-Alpha-Numeric-HCPCS-File.zip")
+        assert not Code.objects.exists()
+
+    def test_download_growing_past_the_bound_is_cut_off(self):
+        import tempfile
+        from unittest import mock
+
+        from codes import importer
+
+        before = set(Path(tempfile.gettempdir()).glob("hcpcs-*"))
+        with (
+            mock.patch.object(importer, "MAX_FILE_BYTES", 65536),
+            pytest.raises(CommandError, match=r"Refused to download .*: it sent more than that"),
+        ):
+            run(url=f"{self.base}/unannounced.zip")
         assert set(Path(tempfile.gettempdir()).glob("hcpcs-*")) == before
 
     def test_url_that_fails_to_download_is_a_clear_error(self):

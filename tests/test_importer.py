@@ -8,7 +8,7 @@ import pytest
 
 from codes import importer
 from codes.importer import ImportFailure, parse_notes, parse_text, parse_workbook
-from tests.builders import parse_lines, record_lines, text_file, workbook_bytes
+from tests.builders import parse_lines, record_lines, text_file, workbook_bytes, zip_bytes
 
 LONG = (
     "Home infusion of a test solution, administrative services, professional pharmacy "
@@ -334,3 +334,165 @@ def test_unknown_path_kind_is_refused(tmp_path):
     path.write_text("a,b")
     with pytest.raises(ImportFailure, match="expected a CMS zip"):
         importer.locate(path)
+
+
+# Files that do not look whole ------------------------------------------------------------
+
+
+def test_file_without_a_final_line_end_is_refused_naming_its_last_line():
+    data = text_file(record_lines("X0001"), record_lines("X0002"))
+    with pytest.raises(ImportFailure, match=r"t\.txt, line 2: the file ends without a line end"):
+        list(parse_text(data[:-2], "t.txt"))
+
+
+def test_first_line_short_of_the_action_code_is_refused():
+    line = record_lines("X0001", action_code="N")[0][:292]
+    with pytest.raises(ImportFailure, match=r"line 1: record for X0001 is truncated: .*column 292"):
+        parse_lines([line])
+
+
+def test_line_longer_than_the_layout_is_refused_even_when_blank_past_it():
+    line = record_lines("X0001")[0] + " "
+    with pytest.raises(ImportFailure, match=r"line 1: line is 321 characters, longer than"):
+        parse_lines([line])
+
+
+@pytest.mark.parametrize(
+    ("code", "modifier", "held"),
+    [("X0001", True, "'X0001'"), ("GY", False, "'GY   '"), ("X001", False, "'X001 '")],
+)
+def test_code_that_does_not_fit_its_record_id_is_refused(code, modifier, held):
+    lines = record_lines("GY" if modifier else "X0009", modifier=modifier)
+    lines[0] = f"{code:<5}" + lines[0][5:]
+    with pytest.raises(ImportFailure, match=rf"line 1: record id \d .* columns 1-5 hold {held}"):
+        parse_lines(lines)
+
+
+def test_continuation_line_whose_code_does_not_fit_its_record_id_is_refused():
+    lines = record_lines("GY", LONG, modifier=True)
+    lines[1] = "GY   " + lines[1][5:]
+    with pytest.raises(ImportFailure, match=r"line 2: record id 8 \(modifier\) needs"):
+        parse_lines(lines)
+
+
+def test_workbook_modifier_row_with_a_five_character_code_is_refused():
+    data = workbook_bytes([{**WORKBOOK_ROW, "record_id": "7"}])
+    with pytest.raises(ImportFailure, match=r"w\.xlsx, row 2: RECID 7 \(modifier\) does not fit"):
+        list(parse_workbook(data, "w.xlsx"))
+
+
+def test_utf8_file_is_refused_saying_it_looks_like_utf8():
+    records = [record_lines("X0001"), record_lines("X0002", "Riboflavin caf\xe9")]
+    data = b"\r\n".join(line.encode("utf-8") for r in records for line in r) + b"\r\n"
+    with pytest.raises(ImportFailure, match=r"t\.txt, line 2: this looks like UTF-8.*c3 a9"):
+        list(parse_text(data, "t.txt"))
+
+
+def test_utf8_byte_order_mark_is_refused():
+    data = b"\xef\xbb\xbf" + text_file(record_lines("X0001"))
+    with pytest.raises(ImportFailure, match=r"line 1: this looks like UTF-8 \(it starts with"):
+        list(parse_text(data, "t.txt"))
+
+
+def test_cp1252_text_that_is_not_valid_utf8_is_read_as_cp1252():
+    data = text_file(record_lines("X0001", "Caf\xe9 \u2019quoted\u2019"))
+    [record] = parse_text(data, "t.txt")
+    assert record.long_description == "Caf\xe9 \u2019quoted\u2019"
+
+
+# Which file in a zip or folder ----------------------------------------------------------
+
+
+def test_two_anweb_text_files_are_refused_naming_both():
+    names = ["HCPC2030_ANWEB.txt", "HCPC2030_ANWEB_copy.txt", "HCPC2030_ANWEB.xlsx"]
+    with pytest.raises(ImportFailure, match=r"r\.zip: holds 2 ANWEB record files \(HCPC2030_A"):
+        importer.choose_record_file(names, "r.zip")
+
+
+def test_corrections_and_resource_forks_are_not_record_files():
+    names = [
+        "HCPC2025_JAN_ANWEB_12172024.xlsx",
+        "HCPC2025_JAN_ANWEB_Corrections_12172024.xlsx",
+        "__MACOSX/._HCPC2025_JAN_ANWEB_12172024.xlsx",
+    ]
+    assert importer.choose_record_file(names, "r.zip") == "HCPC2025_JAN_ANWEB_12172024.xlsx"
+
+
+def test_folder_with_two_loose_record_files_is_refused(tmp_path):
+    for name in ("HCPC2030_ANWEB.txt", "HCPC2030_ANWEB_v2.txt"):
+        (tmp_path / name).write_bytes(text_file(record_lines("X0001")))
+    with pytest.raises(ImportFailure, match="holds 2 ANWEB record files"):
+        importer.locate(tmp_path)
+
+
+# Limits on what is read -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bound", "refusal"),
+    [
+        # The zip (about 250 bytes) fits, its member (322 bytes) does not.
+        (300, r"r\.zip: HCPC2030_ANWEB\.txt: the member inflates to 322 bytes, more than"),
+        (100, r"r\.zip: the zip is \d+ bytes, more than"),
+    ],
+)
+def test_zip_or_member_over_the_bound_is_refused_before_it_is_read(
+    tmp_path, monkeypatch, bound, refusal
+):
+    path = tmp_path / "r.zip"
+    path.write_bytes(zip_bytes({"HCPC2030_ANWEB.txt": text_file(record_lines("X0001"))}))
+    assert 100 < path.stat().st_size < 300
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", bound)
+    with pytest.raises(ImportFailure, match=refusal):
+        importer.locate(path)
+
+
+def test_loose_file_over_the_bound_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "HCPC2030_ANWEB.txt"
+    path.write_bytes(text_file(record_lines("X0001")))
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ImportFailure, match=r"HCPC2030_ANWEB\.txt: the file is 322 bytes"):
+        importer.locate(path)
+
+
+def test_workbook_part_over_the_bound_is_refused(monkeypatch):
+    data = workbook_bytes([WORKBOOK_ROW])
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ImportFailure, match=r"w\.xlsx: .*: the workbook part inflates to"):
+        list(parse_workbook(data, "w.xlsx"))
+
+
+def test_file_that_is_not_a_zip_despite_its_name_is_refused(tmp_path):
+    path = tmp_path / "r.zip"
+    path.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(ImportFailure, match="expected a CMS zip"):
+        importer.locate(path)
+
+
+# Warnings -----------------------------------------------------------------------------------
+
+
+def test_values_outside_the_code_tables_and_bad_dates_are_kept_and_listed_with_their_line():
+    records = importer.parse(
+        importer.ReleaseFiles(
+            "t.txt",
+            text_file(
+                record_lines("X0001", coverage_code="C"),
+                record_lines("X0002", coverage_code="Q", type_of_service_2="~"),
+                record_lines("X0003", date_added="20231332", anesthesia_base_units="1A"),
+            ),
+        )
+    )
+    assert records[1].coverage_code == "Q"
+    assert records[2].unparsed == {"date_added": "20231332", "anesthesia_base_units": "1A"}
+    assert importer.record_warnings(records) == [
+        "line 2 (X0002): coverage_code 'Q' is not in CMS's code table; kept as published",
+        "line 2 (X0002): type_of_service_2 '~' is not in CMS's code table; kept as published",
+        "line 3 (X0003): date_added '20231332' is not a YYYYMMDD date; kept as published",
+        "line 3 (X0003): anesthesia_base_units '1A' is not a whole number; kept as published",
+    ]
+
+
+def test_a_clean_release_has_no_warnings():
+    records = parse_lines(record_lines("X0001", coverage_code="C", pricing_indicator_1="00"))
+    assert importer.record_warnings(records) == []

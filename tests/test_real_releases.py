@@ -21,13 +21,23 @@ COUNTS = {
     "2017-jan": (6155, 343),
     "2018-jan": (6205, 354),
     "2019-jan": (6440, 360),
+    "2020-jan": (6710, 369),
     "2020-apr": (6728, 369),
     "2020-jul": (6789, 369),
     "2020-oct": (6825, 371),
+    "2025-jan": (8259, 383),
     "2025-oct": (8463, 383),
 }
-# PROVENANCE.md: codes and modifiers with a termination date.
-TERMINATED = {"2017-jan": 530, "2018-jan": 466, "2019-jan": 515, "2025-oct": 1225}
+# PROVENANCE.md: codes and modifiers with a termination date (2020-jan and 2025-jan: as
+# counted in their .txt files).
+TERMINATED = {
+    "2017-jan": 530,
+    "2018-jan": 466,
+    "2019-jan": 515,
+    "2020-jan": 615,
+    "2025-jan": 1165,
+    "2025-oct": 1225,
+}
 
 S9329_LONG = (
     "Home infusion therapy, chemotherapy infusion; administrative services, professional "
@@ -62,6 +72,22 @@ S9329 = {
 
 def record(name: str, code: str) -> importer.CodeRecord:
     return next(r for r in parsed_release(name).records if r.code == code)
+
+
+def test_every_release_folder_is_pinned_here_oldest_first():
+    from django.conf import settings
+
+    from codes.management.commands.import_hcpcs import release_folders
+
+    names = [folder.name for folder in release_folders(settings.HCPCS_DATA_DIR)]
+    assert names == list(COUNTS)
+
+
+def test_2020_jan_reads_its_text_file_named_with_disclaimer():
+    parsed = parsed_release("2020-jan")
+    assert parsed.source_name == "HCPC2020_ANWEB_w_disclaimer.txt"
+    assert (parsed.name, parsed.effective_date) == ("2020-jan", date(2020, 1, 1))
+    assert len(parsed.notes) == 220
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
@@ -136,6 +162,85 @@ def test_2019_text_and_workbook_agree_but_for_known_cms_differences(tmp_path):
     # CMS's workbook doubles 13 spaces, leaves 115 old action effective dates blank and
     # adds a fourth type of service to E0210 and E0776; everything else is identical.
     assert differing == Counter(action_effective_date=115, long_description=13, type_of_service_4=2)
+
+
+# The 18 codes whose long description CMS's 2025-jan workbook writes with other spacing.
+SPACING_ONLY_2025 = {
+    *[
+        "C9754",
+        "G0023",
+        "G0417",
+        "G0418",
+        "G0419",
+        "G0501",
+        "G0502",
+        "G0556",
+        "G0557",
+        "G0558",
+        "G2211",
+    ],
+    *["G9482", "G9486", "G9488", "G9627", "G9678", "G9986", "M1377"],
+}
+
+
+def test_2025_jan_text_and_workbook_differ_exactly_as_cms_published_them(tmp_path):
+    zip_path = release_path("2025-jan") / "january-2025-alpha-numeric-hcpcs-file.zip"
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extract("HCPC2025_JAN_ANWEB_12172024.xlsx", tmp_path)
+    workbook = importer.read_release(tmp_path / "HCPC2025_JAN_ANWEB_12172024.xlsx", "2025-jan")
+    text = parsed_release("2025-jan")
+    assert text.source_name == "HCPC2025_JAN_ANWEB_12172024.txt"
+    from_book = {r.key: r.values() for r in workbook.records}
+    from_text = {r.key: r.values() for r in text.records}
+    assert from_book.keys() == from_text.keys()
+    differences = {}
+    for key, text_values in from_text.items():
+        book_values = from_book[key]
+        # The workbook numbers sequences by 10 (0010), the .txt by 100 (00100).
+        assert int(text_values["sequence_number"]) == int(book_values["sequence_number"]) * 10
+        for column in text_values.keys() - {"sequence_number"}:
+            if text_values[column] != book_values[column]:
+                differences[(key[1], column)] = (text_values[column], book_values[column])
+    blank_dates = {code for code, column in differences if column == "action_effective_date"}
+    assert len(blank_dates) == 116
+    assert "A0130" in blank_dates
+    assert all(
+        text_value is not None and book_value is None
+        for (_, column), (text_value, book_value) in differences.items()
+        if column == "action_effective_date"
+    )
+    others = {k: v for k, v in differences.items() if k[0] not in blank_dates}
+    assert others.keys() == {
+        ("E0210", "type_of_service_4"),
+        ("E0776", "type_of_service_4"),
+        ("G0503", "long_description"),
+        *((code, "long_description") for code in SPACING_ONLY_2025),
+    }
+    assert others[("E0210", "type_of_service_4")] == others[("E0776", "type_of_service_4")]
+    assert others[("E0210", "type_of_service_4")] == ("", "R")
+    whole, cut = others[("G0503", "long_description")]
+    assert (len(whole), len(cut)) == (1251, 1194)
+    assert " ".join(whole.split()).startswith(" ".join(cut.split()))
+    for code in SPACING_ONLY_2025:
+        text_value, book_value = others[(code, "long_description")]
+        assert text_value.split() == book_value.split(), code
+
+
+def test_no_real_release_is_refused_beside_any_other_in_either_order():
+    """`make setup` loads all nine, and any order must pass the removal guard too."""
+    from itertools import combinations
+
+    from codes import removal_guard
+
+    for older, newer in combinations(COUNTS, 2):
+        old, new = parsed_release(older), parsed_release(newer)
+        old_keys, new_keys = {r.key for r in old.records}, {r.key for r in new.records}
+        terminations = {r.key: r.termination_date for r in old.records if r.key not in new_keys}
+        additions = {r.key: r.date_added for r in new.records if r.key not in old_keys}
+        problems = removal_guard.against_older(new, new_keys, older, len(old_keys), terminations)
+        assert problems == [], (older, newer)
+        problems = removal_guard.against_newer(old, old_keys, newer, len(new_keys), additions)
+        assert problems == [], (older, newer)
 
 
 def test_a_code_appears_once_per_release_with_modifiers_keyed_apart():

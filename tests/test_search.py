@@ -332,7 +332,7 @@ class SearchViewTests(TestCase):
         with self.assertNumQueries(4):
             self.get(q="safety")
         with self.assertNumQueries(4):
-            self.get(q="pump device set")
+            self.get(q="pump set insulin")
 
     def test_prefix_listing_query_count_is_constant(self):
         with self.assertNumQueries(3):
@@ -410,3 +410,305 @@ class IndexDdlTests(TestCase):
     def test_other_databases_get_no_ddl(self):
         assert search.create_index_sql("mysql") == []
         assert search.create_vector_sql("mysql") == []
+
+
+PEMBROLIZUMAB = ("J9271", "Inj pembrolizumab", "Injection, pembrolizumab, 1 mg")
+
+
+def make_codes(*rows: tuple) -> None:
+    """Codes from (code, short description, long description[, other fields]) rows."""
+    for code, short, long, *fields in rows:
+        make_code(code, short_description=short, long_description=long, **(fields or [{}])[0])
+
+
+class LanguageSearchTests(TestCase):
+    """Drug names, lay terms, typo limits and active-first ranking on small data."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_codes(
+            PEMBROLIZUMAB,
+            ("J7050", "Normal saline infusion", "Infusion, normal saline solution, 250 cc"),
+            ("L1830", "Ko immob canvas long", "Knee orthosis, immobilizer, canvas longitudinal"),
+            ("L3215", "Woman's shoe oxford brace", "Orthopedic footwear, oxford, part of a brace"),
+            ("L3380", "Clubfoot wedge", "Clubfoot wedge, knee"),
+            ("L3649", "Humeral orthosis", "Humeral fracture orthosis, prefabricated"),
+            ("E0100", "Cane", "Cane, includes canes of all materials, with tip"),
+            (
+                "E0101",
+                "Cane with seat",
+                "Cane, adjustable, with seat and tip",
+                {"termination_date": date(2019, 12, 31), "cross_reference_1": "E0100"},
+            ),
+        )
+
+    def top(self, text: str) -> list[str]:
+        return codes_of(Code.objects.search(text))
+
+    def test_a_brand_name_finds_the_codes_of_its_generic_name(self):
+        assert self.top("keytruda")[0] == "J9271"
+
+    def test_a_drug_name_outweighs_the_words_describing_it(self):
+        assert self.top("keytruda infusion")[0] == "J9271"
+
+    def test_a_lay_word_finds_the_cms_word(self):
+        assert self.top("knee brace")[0] == "L1830"
+
+    def test_the_word_the_user_typed_ranks_above_what_only_the_thesaurus_finds(self):
+        found = self.top("brace")
+        assert found[0] == "L3215"
+        assert "L1830" in found
+
+    def test_a_known_drug_name_is_never_corrected(self):
+        parsed = search.parse_query("keytruda")
+        assert not parsed.corrected
+        assert parsed.terms[0].expansion.targets == ("pembrolizumab",)
+
+    def test_a_word_is_not_corrected_to_a_word_two_edits_away_when_short(self):
+        # "humira" is two edits from "humeral"; seven letters or fewer allow one.
+        assert search.allowed_edits("humira") == 1
+        parsed = search.parse_query("humirx")
+        assert "humeral" not in parsed.corrected_text
+        assert search.allowed_edits("wheelchiar") == 2
+
+    def test_a_misspelt_drug_name_is_corrected_to_the_name(self):
+        parsed = search.parse_query("keytrda")
+        assert parsed.corrected_text == "keytruda"
+        assert parsed.expansions[0].targets == ("pembrolizumab",)
+        assert self.top("keytrda")[0] == "J9271"
+
+    def test_code_and_letter_before_it_are_noise(self):
+        assert search.query_words("j code for keytruda") == ["keytruda"]
+        assert search.query_words("codes") == ["codes"]
+        assert search.query_words("the of and with") == ["the", "of"]
+
+    def test_active_codes_come_before_terminated_ones_that_match_more_words(self):
+        assert self.top("cane seat tip") == ["E0100", "E0101"]
+
+    def test_terminated_codes_stay_findable(self):
+        assert "E0101" in codes_of(Code.objects.search("seat").terminated())
+
+    def test_the_query_says_what_was_also_searched(self):
+        parsed = search.parse_query("keytruda knee brace")
+        assert [(e.text, e.shown_targets) for e in parsed.expansions] == [
+            ("keytruda", ["pembrolizumab"]),
+            ("knee brace", ["knee orthosis"]),
+        ]
+
+
+class LanguageSearchPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_codes(
+            PEMBROLIZUMAB,
+            ("E0601", "Cont airway pressure device", "Continuous positive airway pressure device"),
+            ("A4206", "1 cc sterile syringe&needle", "Syringe with needle, sterile, 1 cc or less"),
+            ("A4", "Dressing for four wounds", "Dressing for four wounds"),
+            ("GY", "Statutorily excluded", "Excluded item"),
+            (
+                "G0436",
+                "Tobacco-use counsel 3-10 min",
+                "Smoking and tobacco cessation counseling visit, 3 to 10 minutes",
+                {"termination_date": date(2016, 9, 30), "cross_reference_1": "99406"},
+            ),
+            (
+                "E0602",
+                "Breast pump old",
+                "Breast pump, manual, any type",
+                {
+                    "termination_date": date(2020, 1, 1),
+                    "cross_reference_1": "E0603",
+                    "cross_reference_2": "99999",
+                },
+            ),
+            ("E0603", "Breast pump", "Breast pump, electric"),
+        )
+
+    def get(self, text, **params):
+        return self.client.get(reverse("codes:search"), {"q": text, **params})
+
+    def test_the_page_says_which_words_were_also_searched(self):
+        response = self.get("keytruda")
+        assert codes_of(response.context["page"]) == ["J9271"]
+        self.assertContains(
+            response, "Also searched: <strong>keytruda</strong> as pembrolizumab (drug name)."
+        )
+
+    def test_codes_typed_with_separators_open_the_code(self):
+        for text in ["E-0601", "e 0601", "E.0601", " e - 0601 "]:
+            with self.subTest(text=text):
+                self.assertRedirects(self.get(text), reverse("codes:detail", args=["E0601"]))
+
+    def test_a_cpt_code_gets_a_page_that_says_what_it_is(self):
+        response = self.get("99406")
+        assert response.status_code == 200
+        self.assertContains(response, "is a CPT code")
+        self.assertContains(response, "American Medical Association")
+        self.assertContains(response, "not part of HCPCS Level II")
+        assert [c.code for c in response.context["cpt"].referring] == ["G0436"]
+        self.assertContains(response, 'href="/codes/G0436/"')
+
+    def test_a_cpt_code_with_a_letter_and_none_citing_it(self):
+        response = self.get("0525T")
+        self.assertContains(response, "is a CPT code")
+        self.assertContains(response, "No HCPCS Level II code in the loaded data names it")
+
+    def test_two_characters_that_are_a_modifier_and_a_prefix_offer_both(self):
+        response = self.get("a4")
+        assert response.status_code == 200
+        assert response.context["modifier"].code == "A4"
+        assert "A4206" in codes_of(response.context["page"])
+        self.assertContains(response, 'href="/modifiers/A4/"')
+
+    def test_a_modifier_that_starts_no_code_still_opens(self):
+        self.assertRedirects(self.get("GY"), reverse("codes:modifier_detail", args=["GY"]))
+
+    def test_terminated_rows_show_status_and_replacement(self):
+        response = self.get("breast pump")
+        assert codes_of(response.context["page"]) == ["E0603", "E0602"]
+        self.assertContains(response, "Terminated 2020-01-01")
+        self.assertContains(response, 'see <a class="code" href="/codes/E0603/">E0603</a>')
+        self.assertContains(response, '<span class="code">99999</span> (CPT)')
+
+    def test_the_home_and_search_pages_have_one_search_box_each(self):
+        for url in [reverse("codes:home"), reverse("codes:search")]:
+            with self.subTest(url=url):
+                html = self.client.get(url).content.decode()
+                assert html.count('type="search"') == 1
+                assert html.count("data-suggest-url=") == 1
+        html = self.client.get(reverse("codes:glossary")).content.decode()
+        assert 'id="header-q"' in html
+
+
+class ThesaurusRealDataTests(RealDataTestCase):
+    """The thesaurus and drug names against the real 2025-oct release. Runs on both
+    databases: the same query gives the same first results on SQLite and PostgreSQL."""
+
+    def top(self, text: str, n: int = 10) -> list[str]:
+        return list(Code.objects.search(text).values_list("code", flat=True)[:n])
+
+    def test_every_thesaurus_target_occurs_in_the_loaded_vocabulary(self):
+        from codes.expansion import phrase_words, read_thesaurus
+
+        vocabulary = search.Vocabulary.current()
+        thesaurus = read_thesaurus()
+        for table in ("terms", "drugs"):
+            for name, targets in thesaurus[table].items():
+                for target in targets:
+                    with self.subTest(name=name, target=target):
+                        unknown = [w for w in phrase_words(target) if w not in vocabulary.counts]
+                        assert not unknown, f"{name} -> {target}: {unknown} not in the data"
+
+    def test_brand_names_find_their_codes(self):
+        for brand, code in [
+            ("keytruda", "J9271"),
+            ("humira", "J0139"),
+            ("zofran", "J2405"),
+            ("avastin", "J9035"),
+            ("opdivo", "J9299"),
+            ("xolair", "J2357"),
+            ("neulasta", "J2506"),
+            ("j code for humira", "J0139"),
+        ]:
+            with self.subTest(brand=brand):
+                assert self.top(brand, 1) == [code]
+
+    def test_no_thesaurus_term_or_drug_name_is_corrected(self):
+        from codes.expansion import read_thesaurus
+
+        thesaurus = read_thesaurus()
+        for name in [*thesaurus["terms"], *thesaurus["drugs"], "keytruda", "remicade"]:
+            with self.subTest(name=name):
+                parsed = search.parse_query(name)
+                assert not parsed.corrected, parsed.corrected_text
+                assert parsed.expansions or name in search.Vocabulary.current().counts
+
+    def test_humira_is_not_corrected_to_humeral(self):
+        parsed = search.parse_query("humira")
+        assert not parsed.corrected
+        assert "L3980" not in self.top("humira")
+
+    def test_lay_words_find_the_cms_items(self):
+        for text, code in [
+            ("lumbar brace", "L0625"),
+            ("flu shot", "G0008"),
+            ("wound vac", "E2402"),
+            ("compression socks", "A6530"),
+            ("adult diapers", "T4521"),
+            ("bipap", "E0470"),
+            ("ostomy bag", "A5052"),
+        ]:
+            with self.subTest(text=text):
+                assert code in self.top(text, 10)
+
+    def test_the_same_query_gives_the_same_first_results_on_both_databases(self):
+        # Written once from the expected answers: the suite runs it on SQLite and on
+        # PostgreSQL (scripts/with-postgres.sh), so both engines must give these.
+        for text, first in [
+            ("keytruda", ["J9271"]),
+            ("insulin pump", ["E0784"]),
+            ("lumbar brace", ["L0625"]),
+            ("cpap", ["E0601"]),
+            ("humira", ["J0139"]),
+            ("neulasta", ["J2506"]),
+            ("E0601", ["E0601"]),
+        ]:
+            with self.subTest(text=text):
+                assert self.top(text, len(first)) == first
+        # Where many codes answer equally well, both engines give the same kind of code.
+        assert all(code.startswith("L18") for code in self.top("knee brace", 5))
+        assert all(code.startswith("L0") for code in self.top("back brace", 5))
+
+    def test_active_codes_come_first_in_results_and_suggestions(self):
+        from codes.discovery import suggestions
+
+        found = list(Code.objects.search("adalimumab")[:20])
+        states = [c.is_terminated for c in found]
+        assert states == sorted(states)
+        assert True in states
+        offered = suggestions("C90")
+        states = [c.is_terminated for c in offered]
+        assert states == sorted(states) and not states[0]
+
+
+class BroadQueryPlanTests(RealDataTestCase):
+    """A broad word with a column filter must not make SQLite loop over the codes and
+    query FTS5 once per row (a second a page): FTS5 drives, codes are read by id. The
+    plans of the queries a page really runs (its count and its rows) are checked."""
+
+    def setUp(self):
+        from django.db import connection
+
+        if connection.vendor != "sqlite":
+            self.skipTest("the per-row FTS5 plan is SQLite's")
+
+    def assert_fts_drives(self, run):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            run()
+        searched = [q["sql"] for q in queries.captured_queries if "MATCH" in q["sql"]]
+        assert searched
+        for sql in searched:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                plan = [row[-1] for row in cursor.fetchall()]
+            # "INDEX 0:=M…" is a MATCH constrained to one rowid: FTS5 queried per code row.
+            assert not any("VIRTUAL TABLE INDEX 0:=" in line for line in plan), (sql, plan)
+            assert not any(line.startswith("SCAN codes_code ") for line in plan), (sql, plan)
+
+    def test_ranked_search_with_a_column_filter(self):
+        for filters in [{"coverage_code": "C"}, {"kind": "procedure"}, {"code__gte": "E"}]:
+            with self.subTest(filters=filters):
+                results = Code.objects.search("the").filter(**filters)
+                self.assert_fts_drives(lambda r=results: (r.count(), list(r[:25])))
+
+    def test_list_match_with_a_column_filter(self):
+        results = Code.objects.matching("the").filter(coverage_code="C").order_by("code")
+        self.assert_fts_drives(lambda: (results.count(), list(results[:50])))
+
+    def test_list_and_search_pages_with_a_broad_word_and_filters(self):
+        for url in ["/codes/?q=the&coverage=C", "/search/?q=the&coverage=C", "/search/?q=the"]:
+            with self.subTest(url=url):
+                self.assert_fts_drives(lambda u=url: self.client.get(u))

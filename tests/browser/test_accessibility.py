@@ -59,7 +59,7 @@ def test_open_tooltip_has_no_wcag_violations(new_context, theme):
 def test_open_suggestions_have_no_wcag_violations(new_context, theme):
     page = new_context(color_scheme=theme).new_page()
     page.goto("/")
-    page.locator("#header-q").press_sequentially("wheelchair")
+    page.locator("#home-q").press_sequentially("wheelchair")
     expect(page.get_by_role("listbox")).to_be_visible()
     page.keyboard.press("ArrowDown")
 

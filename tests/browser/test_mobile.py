@@ -25,7 +25,7 @@ def test_search_to_code_page_on_a_phone_never_scrolls_sideways(mobile_page):
     mobile_page.goto("/")
     assert_fits(mobile_page)
 
-    mobile_page.get_by_role("main").get_by_role("searchbox").fill("insulin pump")
+    mobile_page.get_by_role("main").get_by_role("combobox").fill("insulin pump")
     mobile_page.get_by_role("main").get_by_role("button", name="Search").tap()
     expect(mobile_page).to_have_url(re.compile(r"/search/\?q=insulin\+pump$"))
     assert_fits(mobile_page)
@@ -45,7 +45,7 @@ def test_search_to_code_page_on_a_phone_never_scrolls_sideways(mobile_page):
 
 def test_open_suggestions_fit_a_phone_screen(mobile_page):
     mobile_page.goto("/")
-    mobile_page.locator("#header-q").press_sequentially("wheelchair")
+    mobile_page.locator("#home-q").press_sequentially("wheelchair")
 
     listbox = mobile_page.get_by_role("listbox")
     expect(listbox).to_be_visible()

@@ -18,7 +18,7 @@ def results_table(page):
 def test_search_from_the_home_page_leads_to_a_code_page(page):
     page.goto("/")
 
-    page.get_by_role("main").get_by_role("searchbox").fill("insulin pump")
+    page.get_by_role("main").get_by_role("combobox").fill("insulin pump")
     page.get_by_role("main").get_by_role("button", name="Search").click()
 
     expect(page).to_have_url(re.compile(r"/search/\?q=insulin\+pump$"))
@@ -50,8 +50,8 @@ def test_typing_an_exact_code_in_the_header_jumps_to_its_page(page):
 def test_typing_a_modifier_jumps_to_the_modifier_page(page):
     page.goto("/")
 
-    page.locator("#header-q").fill("GY")
-    page.locator("#header-q").press("Enter")
+    page.locator("#home-q").fill("GY")
+    page.locator("#home-q").press("Enter")
 
     expect(page).to_have_url(re.compile(r"/modifiers/GY/$"))
 
@@ -70,7 +70,7 @@ def test_section_filter_on_the_code_list_shows_only_that_section(page):
 
 def test_suggestions_appear_while_typing_and_arrows_and_enter_pick_one(page):
     page.goto("/")
-    box = page.locator("#header-q")
+    box = page.locator("#home-q")
 
     box.press_sequentially("S932")
 
@@ -96,7 +96,7 @@ def test_suggestions_appear_while_typing_and_arrows_and_enter_pick_one(page):
 
 def test_arrow_keys_wrap_around_the_suggestions(page):
     page.goto("/")
-    box = page.locator("#header-q")
+    box = page.locator("#home-q")
     box.press_sequentially("wheelchair")
     options = page.get_by_role("listbox").get_by_role("option")
     expect(options.first).to_be_visible()
@@ -110,7 +110,7 @@ def test_arrow_keys_wrap_around_the_suggestions(page):
 
 def test_escape_closes_the_suggestions_and_keeps_the_text(page):
     page.goto("/")
-    box = page.locator("#header-q")
+    box = page.locator("#home-q")
     box.press_sequentially("wheelchair")
     expect(page.get_by_role("listbox")).to_be_visible()
 
@@ -124,7 +124,7 @@ def test_escape_closes_the_suggestions_and_keeps_the_text(page):
 
 def test_enter_without_choosing_a_suggestion_submits_the_search(page):
     page.goto("/")
-    box = page.locator("#header-q")
+    box = page.locator("#home-q")
     box.press_sequentially("wheelchair")
     expect(page.get_by_role("listbox")).to_be_visible()
 
@@ -135,7 +135,7 @@ def test_enter_without_choosing_a_suggestion_submits_the_search(page):
 
 def test_clicking_a_suggestion_opens_its_page(page):
     page.goto("/")
-    page.locator("#header-q").press_sequentially("E0784")
+    page.locator("#home-q").press_sequentially("E0784")
 
     page.get_by_role("option").filter(has_text="E0784").click()
 
@@ -145,7 +145,7 @@ def test_clicking_a_suggestion_opens_its_page(page):
 def test_without_javascript_search_jump_and_filters_still_work(new_context):
     page = new_context(java_script_enabled=False).new_page()
     page.goto("/")
-    box = page.locator("#header-q")
+    box = page.locator("#home-q")
     assert box.get_attribute("role") is None
 
     box.fill("insulin pump")
@@ -163,3 +163,21 @@ def test_without_javascript_search_jump_and_filters_still_work(new_context):
     page.get_by_role("button", name="Apply").click()
     codes = results_table(page).locator("tbody th a").all_inner_texts()
     assert codes and all(code.startswith("L") for code in codes), codes
+
+
+def test_suggestions_in_the_search_page_box_show_a_terminated_codes_status(page):
+    page.goto("/search/")
+
+    page.locator("#search-q").press_sequentially("J0135")
+
+    option = page.get_by_role("option").first
+    expect(option).to_contain_text("J0135")
+    expect(option).to_contain_text("Terminated 2024-12-31")
+
+
+def test_a_brand_name_is_searched_as_its_generic_name(page):
+    page.goto("/search/?q=keytruda")
+
+    expect(page.locator("p.notice").first).to_contain_text("keytruda as pembrolizumab")
+    codes = results_table(page).locator("tbody th a").all_inner_texts()
+    assert codes[0] == "J9271"

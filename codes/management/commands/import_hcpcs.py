@@ -1,22 +1,40 @@
+import http.client
 import shutil
 import sys
 import tempfile
 import urllib.request
+import zipfile
+import zlib
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
-from codes import importer
+from codes import importer, removal_guard
 from codes.models import Release
+
+LIMIT_MB = importer.MAX_FILE_BYTES // (1024 * 1024)
+# Failures that are not the file's fault alone still end in a message, never a traceback:
+# a full disk, a zip the zipfile module cannot read, memory running out, a database that
+# is not migrated or not reachable (the transaction is rolled back first).
+OTHER_FAILURES = (OSError, zipfile.BadZipFile, zlib.error, EOFError, MemoryError, DatabaseError)
 
 
 class Command(BaseCommand):
     help = (
         "Import CMS Alpha-Numeric HCPCS releases: a CMS zip, the fixed-width ANWEB .txt, "
-        "the .xlsx workbook, or a folder holding them. Each release is one transaction."
+        "the .xlsx workbook, or a folder holding them. Each release is one transaction. "
+        "A file that does not look whole (no final line end, a record cut short, UTF-8 "
+        "instead of cp1252, two ANWEB files in one zip) is refused, and so is any file, zip "
+        f"member or download larger than {LIMIT_MB} MB (CMS's are under 10 MB). A load that "
+        f"would leave more than {removal_guard.REMOVAL_LIMIT} codes unlisted (codes of the "
+        "release as loaded now, those its nearest older release lists and had not "
+        "terminated, or those its nearest newer release lists and had already added), or "
+        f"that lists fewer than {removal_guard.SHRINK_RATIO:.0%} of a neighbouring "
+        "release's codes, is refused unless --allow-removals is given."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +44,17 @@ class Command(BaseCommand):
             "--release", help="Release name such as 2025-oct (default: from the file names)."
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Parse and report; write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Parse and report what would be added, changed and removed; write nothing.",
+        )
+        parser.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help=(
+                f"Load even when more than {removal_guard.REMOVAL_LIMIT} codes would no "
+                "longer be listed, or the release is far smaller than its neighbours."
+            ),
         )
         parser.add_argument(
             "--all",
@@ -45,7 +73,17 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, paths, url, release, dry_run, all, latest_if_empty, verbosity, **options
+        self,
+        *args,
+        paths,
+        url,
+        release,
+        dry_run,
+        allow_removals,
+        all,
+        latest_if_empty,
+        verbosity,
+        **options,
     ):
         if release and len(paths) + bool(url) > 1:
             raise CommandError("--release names one release; give one path or --url")
@@ -66,14 +104,16 @@ class Command(BaseCommand):
             raise CommandError("Give a path, --url, --all or --latest-if-empty")
         try:
             for source in sources:
-                self.import_one(source, release, dry_run, verbosity)
+                self.import_one(source, release, dry_run, allow_removals, verbosity)
         finally:
             if url:
                 shutil.rmtree(sources[len(paths)].parent, ignore_errors=True)
         if not dry_run and not options["no_warm"]:
             call_command("warm_pages", verbosity=verbosity, stdout=self.stdout)
 
-    def import_one(self, source: Path, name: str | None, dry_run: bool, verbosity: int) -> None:
+    def import_one(
+        self, source: Path, name: str | None, dry_run: bool, allow_removals: bool, verbosity: int
+    ) -> None:
         try:
             files, release_name, effective = importer.identify(source, name)
             if not dry_run and importer.is_loaded(files, release_name):
@@ -90,17 +130,15 @@ class Command(BaseCommand):
             ) as bar:
                 parsed = importer.read_files(files, release_name, effective, progress=bar.update)
             if dry_run:
-                self.log(
-                    verbosity,
-                    f"{parsed.name}: {len(parsed.records)} records read "
-                    f"({parsed.procedure_count} procedure codes, "
-                    f"{parsed.modifier_count} modifiers), "
-                    f"{len(parsed.notes)} processing notes. Dry run: nothing written.",
-                )
+                self.report_dry_run(parsed, allow_removals, verbosity)
                 return
-            stats = importer.load(parsed)
+            stats = importer.load(parsed, allow_removals=allow_removals)
         except importer.ImportFailure as exc:
             raise CommandError(f"Import failed, nothing was changed. {exc}") from exc
+        except OTHER_FAILURES as exc:
+            raise CommandError(
+                f"Import failed, nothing was changed. {source}: {describe(exc)}"
+            ) from exc
         summary = (
             f"{stats.release}: {stats.records_read} records read "
             f"({stats.procedures} procedure codes, {stats.modifiers} modifiers); "
@@ -111,37 +149,118 @@ class Command(BaseCommand):
         if verbosity >= 1:
             style = self.style.SUCCESS if stats.changed else self.style.NOTICE
             self.stdout.write(style(summary))
+        self.report_warnings(parsed, verbosity)
+
+    def report_dry_run(
+        self, parsed: importer.ParsedRelease, allow_removals: bool, verbosity: int
+    ) -> None:
+        self.log(
+            verbosity,
+            f"{parsed.name}: {len(parsed.records)} records read "
+            f"({parsed.procedure_count} procedure codes, "
+            f"{parsed.modifier_count} modifiers), "
+            f"{len(parsed.notes)} processing notes. Dry run: nothing written.",
+        )
+        changes = removal_guard.changes(parsed)
+        against = (
+            f"compared with {changes.baseline} as loaded"
+            if changes.baseline
+            else "the database holds no release yet"
+        )
+        self.log(
+            verbosity,
+            f"Would add {len(changes.added):,}, change {len(changes.changed):,} and remove "
+            f"{len(changes.removed):,} codes, {changes.unchanged:,} unchanged ({against}).",
+        )
+        for label, keys in (
+            ("added", changes.added),
+            ("changed", changes.changed),
+            ("removed", changes.removed),
+        ):
+            if keys:
+                self.log(verbosity, f"  {label}: {removal_guard.sample(keys)}")
+        self.report_warnings(parsed, verbosity)
+        if not allow_removals:
+            try:
+                removal_guard.check(parsed)
+            except removal_guard.RemovalRefused as exc:
+                raise CommandError(f"Dry run: the import would be refused. {exc}") from exc
+
+    def report_warnings(self, parsed: importer.ParsedRelease, verbosity: int) -> None:
+        if verbosity < 1 or not parsed.warnings:
+            return
+        listed = parsed.warnings[: importer.WARNINGS_LISTED]
+        more = len(parsed.warnings) - len(listed)
+        self.stdout.write(
+            self.style.WARNING(
+                f"{len(parsed.warnings)} warnings in {parsed.source_name}: values outside "
+                "CMS's code tables or formats, kept as published:"
+            )
+        )
+        for warning in listed:
+            self.stdout.write(f"  {warning}")
+        if more:
+            self.stdout.write(f"  … and {more} more.")
 
     def log(self, verbosity: int, message: str) -> None:
         if verbosity >= 1:
             self.stdout.write(message)
 
     def download(self, url: str) -> Path:
+        """Fetch `url` into a temporary folder, refusing more than MAX_FILE_BYTES."""
         if not url.startswith(("https://", "http://")):
             raise CommandError("--url must be an http(s) address")
         target = Path(tempfile.mkdtemp(prefix="hcpcs-")) / (url.rsplit("/", 1)[-1] or "release.zip")
         try:
             with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
+                declared = int(response.headers.get("Content-Length") or 0)
+                if declared > importer.MAX_FILE_BYTES:
+                    raise DownloadTooLarge(f"it announces {declared:,} bytes")
+                received = 0
                 while chunk := response.read(1 << 16):
+                    received += len(chunk)
+                    if received > importer.MAX_FILE_BYTES:
+                        raise DownloadTooLarge("it sent more than that")
                     out.write(chunk)
-        except OSError as exc:
+        except DownloadTooLarge as exc:
             shutil.rmtree(target.parent, ignore_errors=True)
-            raise CommandError(f"Could not download {url}: {exc}") from exc
+            raise CommandError(
+                f"Refused to download {url}: {exc}, and an import reads at most {LIMIT_MB} MB "
+                "(CMS's files are under 10 MB)."
+            ) from exc
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            shutil.rmtree(target.parent, ignore_errors=True)
+            raise CommandError(f"Could not download {url}: {describe(exc)}") from exc
         return target
 
 
+class DownloadTooLarge(Exception):
+    pass
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "ran out of memory while reading it"
+    if isinstance(exc, DatabaseError):
+        return f"the database failed ({exc}); is it migrated (manage.py migrate)?"
+    return str(exc) or type(exc).__name__
+
+
 def release_folders(data_dir: Path) -> list[Path]:
-    """Release folders (named like 2025-oct) that hold a record file, oldest first."""
+    """Release folders (named like 2025-oct, not empty), oldest first.
+
+    A folder is not read here: one whose files are not a whole release fails its import
+    with the reason, rather than being skipped without a word.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
     found = []
     for folder in data_dir.iterdir():
-        if not folder.is_dir():
+        if not folder.is_dir() or not any(entry.is_file() for entry in folder.iterdir()):
             continue
         try:
             _, effective = importer.parse_release_name(folder.name)
-            importer.locate(folder)
         except importer.ImportFailure:
             continue
         found.append((effective, folder))

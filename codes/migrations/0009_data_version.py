@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("codes", "0007_dmepos_fees"),
+        ("codes", "0008_search_misses"),
     ]
 
     operations = [
