@@ -29,6 +29,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	# The page-store tests start their own redis-server (Debian's package).
+	sh scripts/ensure-command.sh redis-server redis-server
 	$(BIN)/python -m pytest -m "not browser" -n auto
 	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
 	$(MAKE) test-browser
@@ -39,10 +41,11 @@ test-browser: $(STAMP)
 	sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest tests/browser -m browser
 
-# Production-style server: hashed, compressed static files served by whitenoise.
+# Production-style server: hashed, compressed static files served by whitenoise, a
+# secret key from DJANGO_SECRET_KEY or made for the run, no shared gunicorn control socket.
 serve-prod: setup
 	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	DJANGO_DEBUG=false $(BIN)/gunicorn hcpcs_site.wsgi --workers 2 --bind $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/serve-prod.sh
 
 # Not part of `make test`: a few minutes of wrk against gunicorn on 127.0.0.1.
 bench: $(STAMP)

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
 
+from codes.dataversion import record_change
 from codes.models import (
     AspPrice,
     Code,
@@ -72,9 +74,26 @@ class ProcessingNoteAdmin(ReadOnlyAdmin):
 
 @admin.register(ContactEntry)
 class ContactEntryAdmin(admin.ModelAdmin):
+    """Every code page shows these, so each change gives the pages a new data version."""
+
     list_display = ["label", "value", "kind", "position"]
     list_editable = ["position"]
     search_fields = ["label", "value", "note"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        record_change()
+
+    @transaction.atomic
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        record_change()
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        record_change()
 
 
 @admin.register(DrugDataset)

@@ -1,50 +1,56 @@
-"""HTTP caching for pages that change only when a release is imported (or the site deployed).
+"""HTTP caching for pages that change only when the data changes (or the site is deployed).
 
-Every public GET page is a function of two things: the imported releases and the code
-and templates of this deploy. `ConditionalPageMiddleware` turns both into validators:
+Every public GET page is a function of two things: the data, whose state is named by
+the data version (codes/dataversion.py, moved forward by every import and removal),
+and the code and templates of this deploy. `ConditionalPageMiddleware` turns both into
+validators:
 
-* ETag: a hash of the newest release (name, sha256), the number of releases, the latest
-  import time (of a release or of ASP drug data) and a fingerprint of the deployed source
-  files;
-* Last-Modified: the latest import, or the deploy, whichever is newer;
+* ETag: the data version and a fingerprint of the deployed source files;
+* Last-Modified: when the data version last moved, or the deploy, whichever is newer;
 
 answers a matching conditional GET with 304 before the view runs, and marks 200
 responses `Cache-Control: public` with a short max-age plus stale-while-revalidate, so
 browsers and a CDN in front revalidate cheaply and see a new release within minutes.
 
-The validators come from one query that also fetches the current release, and the
-request keeps that release for the `site` context processor, so pages make no more
-queries than they would without caching. Admin, /healthz, non-200 responses, and
-responses that set cookies or touch the session are left alone.
+A page is rendered inside one read snapshot of the database (`one_snapshot`), and the
+version it is labelled and stored with is read in that same snapshot, by the query
+that also fetches the current release for the `site` context processor. So a page
+never mixes two states (the release name of one import with the counts of the next),
+pages make no more queries than they would without caching, and a page rendered while
+a change commits is stored under the version it was built from, never the new one.
+Admin, /healthz, non-200 responses, and responses that set cookies or touch the session
+are left alone.
 
 With `HTTP_PAGE_CACHE` on (the default outside tests) each process also keeps the
 rendered pages in the `pages` cache, keyed by the ETag and the request's URL, so a page
-is rendered once per import and process; later requests cost that one query. Keys
-change with the data, so stale pages are never served, only evicted. Responses that
-carry `Vary` are not stored, since the key does not include request headers.
-
-`HTTP_CACHE_VALIDATOR_SECONDS` (outside tests) lets a process reuse the validator
-query's answer for that long: a stored page then costs no query at all, and an import
-shows up that many seconds later, which no one can tell from the five-minute max-age.
+is rendered once per data version and process. Each request first reads the version
+(one primary-key query): a stored page of that version is served as it is, and after a
+change no page of an earlier version can be served, since no key names it any more.
+Responses that carry `Vary` are not stored, since the key does not include request
+headers.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Count, Max, Subquery, Window
+from django.db import connections, transaction
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from codes.models import DrugDataset, Release
+from codes import dataversion
+from codes.dataversion import Version
+from codes.models import DataVersion, Release
 
 # Files whose change changes what a page looks like.
 SOURCE_PATTERNS = ("templates/**/*", "static/**/*", "codes/**/*.py", "hcpcs_site/*.py")
@@ -64,48 +70,73 @@ def deploy_fingerprint() -> tuple[str, float]:
     return digest.hexdigest()[:16], newest
 
 
-def current_release_with_totals() -> Release | None:
-    """The newest release, annotated with the release count and latest import (one query).
+_snapshot = threading.local()
 
-    `latest_drug_import` is when ASP drug data last changed: it changes pages too."""
-    latest_drug = DrugDataset.objects.order_by("-loaded_at").values("loaded_at")[:1]
-    return (
-        Release.objects.order_by("-effective_date")
-        .annotate(
-            release_total=Window(Count("id")),
-            latest_import=Window(Max("imported_at")),
-            latest_drug_import=Subquery(latest_drug),
-        )
+
+@contextmanager
+def one_snapshot(using: str = "default") -> Iterator[None]:
+    """Every query inside sees the database as of the first one.
+
+    A read transaction: on SQLite its first read fixes what it sees; PostgreSQL needs
+    REPEATABLE READ for that (READ COMMITTED gives each statement its own snapshot).
+    Inside a transaction someone else opened, that transaction decides.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    _snapshot.deferred = []
+    try:
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    finally:
+        deferred, _snapshot.deferred = _snapshot.deferred, None
+        for write in deferred:
+            write()
+
+
+def after_snapshot(write: Callable[[], None]) -> None:
+    """Run `write` once the page's read snapshot is over (at once when none is open).
+
+    A write inside the snapshot would hold SQLite's write lock for the rest of the page
+    and meet a concurrent import's as a deadlock, or fail PostgreSQL's REPEATABLE READ
+    on a row changed meanwhile; on its own afterwards it is an ordinary short write.
+    """
+    deferred = getattr(_snapshot, "deferred", None)
+    if deferred is None:
+        write()
+    else:
+        deferred.append(write)
+
+
+def current_state() -> tuple[Version, Release | None]:
+    """The data version and the current release, from one query, whichever is empty."""
+    newest = Release.objects.order_by("-effective_date")
+    fields = [f.attname for f in Release._meta.concrete_fields]
+    row = (
+        DataVersion.objects.filter(pk=dataversion.ROW)
+        .annotate(**{f"release_{name}": Subquery(newest.values(name)[:1]) for name in fields})
+        .values("epoch", "number", "changed_at", *(f"release_{name}" for name in fields))
         .first()
     )
+    if row is None:  # a database whose version row is gone (flushed by hand)
+        return Version(*dataversion.NO_CHANGE), newest.first()
+    version = Version(row["epoch"], row["number"], row["changed_at"])
+    if row["release_id"] is None:
+        return version, None
+    values = [row[f"release_{name}"] for name in fields]
+    return version, Release.from_db(DataVersion.objects.db, fields, values)
 
 
-_remembered: tuple[float, Release | None] | None = None
-
-
-def current_release_for_validators() -> Release | None:
-    """The current release, reused for HTTP_CACHE_VALIDATOR_SECONDS within a process."""
-    global _remembered
-    ttl = settings.HTTP_CACHE_VALIDATOR_SECONDS
-    now = time.monotonic()
-    if ttl > 0 and _remembered is not None and now - _remembered[0] < ttl:
-        return _remembered[1]
-    release = current_release_with_totals()
-    _remembered = (now, release)
-    return release
-
-
-def validators(release: Release | None) -> tuple[str, datetime]:
-    """The ETag and Last-Modified that every cacheable page carries."""
+def validators(version: Version) -> tuple[str, int]:
+    """The ETag and Last-Modified (a timestamp) that every cacheable page carries."""
     source_hash, source_mtime = deploy_fingerprint()
     deployed = datetime.fromtimestamp(source_mtime, tz=UTC)
-    if release is None:
-        return quote_etag(f"empty-{source_hash}"), deployed
-    drugs = getattr(release, "latest_drug_import", None)
-    data = f"{release.name}|{release.sha256}|{release.release_total}|{release.latest_import}"
-    data_hash = hashlib.sha256(f"{data}|{drugs}".encode()).hexdigest()[:16]
-    changed = max(release.latest_import, drugs or release.latest_import)
-    return quote_etag(f"{data_hash}-{source_hash}"), max(changed, deployed)
+    last_modified = max(version.changed_at, deployed)
+    return quote_etag(f"{version.token}-{source_hash}"), int(last_modified.timestamp())
 
 
 def page_key(request: HttpRequest, etag: str) -> str:
@@ -122,25 +153,42 @@ class ConditionalPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.applies_to(request):
             return self.get_response(request)
-        release = current_release_for_validators()
-        # The `site` context processor reuses it instead of asking again.
-        request._current_release = release
-        etag, last_modified = validators(release)
-        last_modified_ts = int(last_modified.timestamp())
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified_ts)
-        if not_modified is not None:
-            self.add_cache_headers(not_modified, etag, last_modified_ts)
-            return not_modified
-        key = page_key(request, etag) if settings.HTTP_PAGE_CACHE else None
-        if key and (stored := caches["pages"].get(key)) is not None:
-            content, headers = stored
-            return HttpResponse(content, headers=headers)
-        response = self.get_response(request)
+        if settings.HTTP_PAGE_CACHE:
+            # The common case: a 304 or a stored page, for one small query.
+            answer = self.answer_without_rendering(request, dataversion.current())
+            if answer is not None:
+                return answer
+        with one_snapshot():
+            version, release = current_state()
+            # The `site` context processor reuses it instead of asking again.
+            request._current_release = release
+            answer = self.answer_without_rendering(request, version)
+            if answer is not None:
+                return answer
+            response = self.get_response(request)
         if self.cacheable(request, response):
-            self.add_cache_headers(response, etag, last_modified_ts)
-            if key and not response.streaming and not response.has_header("Vary"):
-                caches["pages"].set(key, (response.content, dict(response.headers.items())))
+            etag, last_modified = validators(version)
+            self.add_cache_headers(response, etag, last_modified)
+            if self.storable(response):
+                stored = (response.content, dict(response.headers.items()))
+                caches["pages"].set(page_key(request, etag), stored)
         return response
+
+    def answer_without_rendering(
+        self, request: HttpRequest, version: Version
+    ) -> HttpResponse | None:
+        """A 304 for matching validators, or the page stored for this version, or None."""
+        etag, last_modified = validators(version)
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            self.add_cache_headers(not_modified, etag, last_modified)
+            return not_modified
+        if settings.HTTP_PAGE_CACHE:
+            stored = caches["pages"].get(page_key(request, etag))
+            if stored is not None:
+                content, headers = stored
+                return HttpResponse(content, headers=headers)
+        return None
 
     def applies_to(self, request: HttpRequest) -> bool:
         return (
@@ -159,6 +207,12 @@ class ConditionalPageMiddleware:
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not (session is not None and session.accessed)
+        )
+
+    @staticmethod
+    def storable(response: HttpResponse) -> bool:
+        return (
+            settings.HTTP_PAGE_CACHE and not response.streaming and not response.has_header("Vary")
         )
 
     @staticmethod

@@ -1008,6 +1008,7 @@ def load(parsed: ParsedRelease, *, allow_removals: bool = False) -> ImportStats:
     (see `codes.removal_guard`).
     """
     from codes import removal_guard
+    from codes.dataversion import record_change
     from codes.models import Release
     from codes.search import rebuild_index
 
@@ -1020,6 +1021,7 @@ def load(parsed: ParsedRelease, *, allow_removals: bool = False) -> ImportStats:
     with _cycle_collection_paused(), transaction.atomic():
         if not allow_removals:
             removal_guard.check(parsed)
+        record_change()  # codes.dataversion: pages of the state before this are never served
         release, stats.release_created = Release.objects.get_or_create(
             name=parsed.name,
             defaults={

@@ -48,3 +48,13 @@ class RequestLogMiddleware:
                 )
             )
         return response
+
+
+class WithoutTraceback(logging.Filter):
+    """Logs the message alone: for expected, client-caused errors such as a bad Host."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True

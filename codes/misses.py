@@ -25,6 +25,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from codes.caching import after_snapshot
 from codes.models import SearchMiss
 from codes.search import ParsedQuery
 
@@ -74,7 +75,8 @@ def record(text: str, parsed: ParsedQuery, found: int) -> None:
         _pending.clear()
         _results.clear()
         _last_flush = now
-    write(batch, results)
+    # Not inside the page's read snapshot (codes.caching).
+    after_snapshot(lambda: write(batch, results))
 
 
 def flush_seconds() -> float:

@@ -634,3 +634,17 @@ class SearchMiss(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class DataVersion(models.Model):
+    """The version of the data pages are built from: one row, moved forward by every
+    import and removal inside its own transaction (codes.dataversion), so the validators
+    and stored pages of one state are never those of another, even after an undo."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    # Random per database: a new database starts counting again, but not the same ETags.
+    epoch = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.epoch[:8]}.{self.number}"

@@ -7,6 +7,7 @@ without a secret key and allowed hosts.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "csp",
+    "axes",
     "codes",
 ]
 
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "codes.caching.ConditionalPageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hcpcs_site.urls"
@@ -152,6 +156,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused (even with the right password) until
+# AXES_COOLOFF_TIME has passed since the last attempt; a successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "codes.login_protection.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "codes.login_protection.client_ip"
+# How many proxies in front of gunicorn append to X-Forwarded-For (0: trust none of it).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -200,20 +220,47 @@ ADMIN_PATH = env_str("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 # then revalidate (ETag / Last-Modified) and get a 304 until the next import.
 HTTP_CACHE_MAX_AGE = env_int("HTTP_CACHE_MAX_AGE", 300)
 HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 3600)
-# Each process also keeps rendered pages, keyed by that same data version, so a popular
-# page is rendered once per import. Off under tests, whose query counts expect rendering.
+# Rendered pages are also kept, keyed by the data version, so a page is rendered once
+# per import. Off under tests, whose query counts expect rendering.
 HTTP_PAGE_CACHE = env_bool("HTTP_PAGE_CACHE", not TESTING)
-# How long a process reuses its answer to "which release is current?" (seconds).
-HTTP_CACHE_VALIDATOR_SECONDS = env_int("HTTP_CACHE_VALIDATOR_SECONDS", 0 if TESTING else 2)
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
+# Where rendered pages are kept (codes/caching.py; `warm_pages` fills it after an import).
+# REDIS_URL: one Redis for every app server. Otherwise files under HTTP_PAGE_STORE_DIR,
+# shared by every process and restart on this host. HTTP_PAGE_STORE=memory keeps them
+# per process instead (the only store under tests, whose assertions read it).
+REDIS_URL = env_str("REDIS_URL")
+HTTP_PAGE_STORE = env_str("HTTP_PAGE_STORE", "memory" if TESTING else "shared")
+if HTTP_PAGE_STORE not in {"memory", "shared"}:
+    raise ImproperlyConfigured(f"HTTP_PAGE_STORE must be memory or shared, not {HTTP_PAGE_STORE!r}")
+HTTP_PAGE_STORE_DIR = Path(env_str("HTTP_PAGE_STORE_DIR", str(BASE_DIR / "var" / "pages")))
+# Keys name the data version, so an old version's pages are never read again; this
+# bounds how long they take space in a shared store.
+HTTP_PAGE_STORE_SECONDS = env_int("HTTP_PAGE_STORE_SECONDS", 7 * 24 * 3600)
+if HTTP_PAGE_STORE == "memory":
+    PAGE_STORE = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": None,
         # About 30 KB a page: at most ~30 MB per process.
         "OPTIONS": {"MAX_ENTRIES": env_int("HTTP_PAGE_CACHE_ENTRIES", 1000)},
-    },
+    }
+elif REDIS_URL:
+    PAGE_STORE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": HTTP_PAGE_STORE_SECONDS,
+        "KEY_PREFIX": "hcpcs",
+    }
+else:
+    PAGE_STORE = {
+        "BACKEND": "codes.pagestore.PageFileCache",
+        "LOCATION": HTTP_PAGE_STORE_DIR,
+        "TIMEOUT": HTTP_PAGE_STORE_SECONDS,
+        # Pages are stored zlib-compressed, about 6 KB each: a few versions of every page.
+        "OPTIONS": {"MAX_ENTRIES": env_int("HTTP_PAGE_CACHE_ENTRIES", 40000)},
+    }
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": PAGE_STORE,
 }
 
 # Security headers apply everywhere so tests see them; HSTS and secure cookies only in
@@ -224,6 +271,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP; a redirect would take the site out of rotation.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -255,12 +304,22 @@ LOGGING = {
             "format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         },
     },
+    "filters": {
+        "without_traceback": {"()": "codes.middleware.WithoutTraceback"},
+    },
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "structured"},
     },
     "root": {"handlers": ["stderr"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        # Any client can send a bad Host header: one line each, not a traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["stderr"],
+            "level": "WARNING",
+            "filters": ["without_traceback"],
+            "propagate": False,
+        },
         "codes": {
             "handlers": ["stderr"],
             "level": env_str("DJANGO_LOG_LEVEL", "INFO"),

@@ -1,19 +1,31 @@
-from datetime import date, timedelta
+import tempfile
+import threading
+from io import StringIO
+from pathlib import Path
 from unittest import mock
 
+import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import caches
-from django.db import connection
-from django.test import Client, TestCase, modify_settings, override_settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import Client, TestCase, TransactionTestCase, modify_settings, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date
 
-from codes import caching
-from codes.models import Code, Release
-from tests.builders import make_code
+from codes import caching, dataversion, importer
+from codes.models import Code
+from tests.builders import make_code, record_lines
+from tests.test_importer_load import release
 
 MIDDLEWARE = "codes.caching.ConditionalPageMiddleware"
+WHEELCHAIR = record_lines("E1130", "Standard wheelchair", "Standard wheelchair")
+
+
+def small_release(name: str) -> importer.ParsedRelease:
+    return release(name, WHEELCHAIR)
 
 
 class ConditionalGetTests(TestCase):
@@ -57,27 +69,69 @@ class ConditionalGetTests(TestCase):
 
     def test_importing_a_release_changes_the_etag(self):
         etag = self.page().headers["ETag"]
-        Release.objects.create(
-            name="2030-apr", effective_date=date(2030, 4, 1), source_name="t", sha256="1" * 64
-        )
+        importer.load(small_release("2030-apr"))
         response = self.page(if_none_match=etag)
         assert response.status_code == 200
         assert response.headers["ETag"] != etag
 
     def test_importing_an_older_release_changes_the_etag(self):
         etag = self.page().headers["ETag"]
-        Release.objects.create(
-            name="2029-jan", effective_date=date(2029, 1, 1), source_name="t", sha256="2" * 64
-        )
+        importer.load(small_release("2029-jan"))
         assert self.page().headers["ETag"] != etag
 
-    def test_reimporting_the_current_release_changes_the_last_modified(self):
-        first = parse_http_date(self.page().headers["Last-Modified"])
-        release = Release.objects.get()
-        Release.objects.filter(pk=release.pk).update(
-            imported_at=release.imported_at + timedelta(days=3650)
+    def test_reimporting_the_current_release_changes_the_validators(self):
+        importer.load(small_release("2030-apr"))
+        first = self.page().headers
+        importer.load(small_release("2030-apr"))
+        second = self.page().headers
+        assert second["ETag"] != first["ETag"]
+        assert parse_http_date(second["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+
+    def test_two_changes_in_one_second_still_move_last_modified(self):
+        first = dataversion.record_change()
+        second = dataversion.record_change()
+        assert (second.changed_at - first.changed_at).total_seconds() >= 1
+        assert second.number == first.number + 1
+
+    def test_removing_a_release_never_brings_back_earlier_validators(self):
+        before_import = self.page().headers["ETag"]
+        importer.load(small_release("2030-apr"))
+        imported = self.page().headers["ETag"]
+        call_command("remove_release", "2030-apr", stdout=StringIO())
+        removed = self.page(if_none_match=before_import)
+        assert removed.status_code == 200
+        assert removed.headers["ETag"] not in {before_import, imported}
+
+    def test_an_import_that_fails_keeps_the_validators(self):
+        etag = self.page().headers["ETag"]
+        with (
+            mock.patch("codes.search.rebuild_index", side_effect=RuntimeError("disk full")),
+            pytest.raises(RuntimeError),
+        ):
+            importer.load(small_release("2030-apr"))
+        assert self.page(if_none_match=etag).status_code == 304
+
+    def test_importing_a_dmepos_fee_schedule_changes_the_etag(self):
+        from tests.test_dmepos_import import csv_bytes, dmepos_rows, fee_row
+
+        etag = self.page().headers["ETag"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "DMEPOS25_APR.csv"
+            path.write_bytes(csv_bytes(dmepos_rows(fee_row(code="E1130"))))
+            call_command("import_dmepos", str(path), stdout=StringIO())
+        assert self.page(if_none_match=etag).status_code == 200
+
+    def test_editing_the_contact_entries_in_the_admin_changes_the_etag(self):
+        etag = self.page().headers["ETag"]
+        admin = User.objects.create_superuser("admin", "admin@example.org", "pw")
+        self.client.force_login(admin)
+        response = self.client.post(
+            reverse("admin:codes_contactentry_add"),
+            {"label": "Help desk", "value": "help@example.org", "kind": "email", "position": 1},
         )
-        assert parse_http_date(self.page().headers["Last-Modified"]) > first
+        assert response.status_code == 302
+        self.client.logout()
+        assert self.page(if_none_match=etag).status_code == 200
 
     def test_every_page_has_the_same_etag_for_one_release(self):
         home = self.client.get(reverse("codes:home"))
@@ -141,14 +195,27 @@ class PageCacheTests(CodePageCacheTestCase):
         assert second.headers["Content-Type"] == first.headers["Content-Type"]
         assert second.headers["Content-Security-Policy"]
 
-    def test_a_new_release_renders_the_page_again(self):
+    def test_a_new_data_version_renders_the_page_again_at_once(self):
         self.client.get(self.url)
         Code.objects.filter(code="E1130").update(short_description="Renamed wheelchair")
-        Release.objects.create(
-            name="2030-apr", effective_date=date(2030, 4, 1), source_name="t", sha256="1" * 64
-        )
+        dataversion.record_change()
         response = self.client.get(self.url)
         assert b"Renamed wheelchair" in response.content
+
+    def test_a_page_rendered_while_a_change_commits_is_kept_under_the_old_version(self):
+        from codes import views
+
+        sections = views._sections
+
+        def change_during_rendering():
+            dataversion.record_change()
+            return sections()
+
+        with mock.patch.object(views, "_sections", change_during_rendering):
+            during = self.client.get(reverse("codes:home"))
+        after = self.client.get(reverse("codes:home"))
+        assert after.headers["ETag"] != during.headers["ETag"]
+        assert len(caches["pages"]._cache) == 2
 
     def test_query_strings_are_stored_apart(self):
         self.client.get(reverse("codes:home"))
@@ -161,29 +228,41 @@ class PageCacheTests(CodePageCacheTestCase):
         assert not caches["pages"]._cache
 
 
-@override_settings(HTTP_PAGE_CACHE=True, HTTP_CACHE_VALIDATOR_SECONDS=2)
-class RememberedValidatorTests(CodePageCacheTestCase):
-    def setUp(self):
-        super().setUp()
-        self.clock = 1000.0
-        patcher = mock.patch("codes.caching.time.monotonic", side_effect=lambda: self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        self.addCleanup(setattr, caching, "_remembered", None)
-        caching._remembered = None
+@pytest.mark.postgresql
+class SnapshotTests(TransactionTestCase):
+    """On PostgreSQL a page's queries share one snapshot (SQLite: tests/test_live_consistency)."""
 
-    def test_a_stored_page_costs_no_query_while_the_validators_are_fresh(self):
-        self.client.get(self.url)
-        self.clock += 1
-        with self.assertNumQueries(0):
-            assert self.client.get(self.url).status_code == 200
+    def test_a_change_committed_while_a_page_renders_is_not_seen_by_it(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("runs on PostgreSQL: scripts/with-postgres.sh .venv/bin/python -m pytest")
+        make_code("E1130", short_description="Standard wheelchair")
 
-    def test_a_new_release_is_seen_once_the_validators_expire(self):
-        etag = self.client.get(self.url).headers["ETag"]
-        Release.objects.create(
-            name="2030-apr", effective_date=date(2030, 4, 1), source_name="t", sha256="1" * 64
-        )
-        self.clock += 1
-        assert self.client.get(self.url).headers["ETag"] == etag
-        self.clock += 2
-        assert self.client.get(self.url).headers["ETag"] != etag
+        def rename_elsewhere():
+            Code.objects.filter(code="E1130").update(short_description="Renamed wheelchair")
+            dataversion.record_change()
+            connections.close_all()
+
+        with caching.one_snapshot():
+            version, _release = caching.current_state()
+            changer = threading.Thread(target=rename_elsewhere)
+            changer.start()
+            changer.join()
+            seen = Code.objects.get(code="E1130").short_description
+            assert dataversion.current() == version
+        assert seen == "Standard wheelchair"
+        assert Code.objects.get(code="E1130").short_description == "Renamed wheelchair"
+        assert dataversion.current().number == version.number + 1
+
+
+class AfterSnapshotTests(TransactionTestCase):
+    def test_a_write_a_page_asks_for_runs_once_its_snapshot_is_over(self):
+        ran = []
+        with caching.one_snapshot():
+            caching.after_snapshot(lambda: ran.append(connection.in_atomic_block))
+            assert ran == []
+        assert ran == [False]
+
+    def test_outside_a_snapshot_the_write_runs_at_once(self):
+        ran = []
+        caching.after_snapshot(lambda: ran.append(True))
+        assert ran == [True]

@@ -5,15 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from decimal import Decimal
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
 from codes.models import DrugDataset
 from codes.payments import drugs
-from tests.asp_builders import make_dataset, make_packages, make_price
+from tests.asp_builders import (
+    csv_bytes,
+    make_dataset,
+    make_packages,
+    make_price,
+    price_row,
+    pricing_rows,
+    write,
+)
 from tests.asp_realdata import AspRealDataTestCase
 from tests.builders import make_code
 from tests.realdata import load_releases
@@ -306,7 +318,10 @@ class DrugDataCachingTests(TestCase):
     def test_loading_drug_data_changes_the_page_validators(self):
         url = reverse("codes:detail", args=["J0001"])
         etag = self.client.get(url).headers["ETag"]
-        make_price(make_dataset(Kind.ASP_PRICING, "2031-apr"), "J0001")
+        with tempfile.TemporaryDirectory() as folder:
+            rows = pricing_rows(price_row("J0001"))
+            path = write(Path(folder) / "2031-apr", "p.csv", csv_bytes(rows, pad_to=11))
+            call_command("import_asp", str(path), stdout=StringIO(), stderr=StringIO())
         response = self.client.get(url, headers={"if_none_match": etag})
         assert response.status_code == 200
         assert response.headers["ETag"] != etag

@@ -112,7 +112,7 @@ django.setup()
 from django.test import Client
 client = Client(HTTP_HOST="hcpcs.example.org")
 secure = client.get("/healthz", secure=True)
-plain = client.get("/healthz")
+plain = client.get("/codes/")
 print(json.dumps({
     "hsts": secure.headers.get("Strict-Transport-Security"),
     "csp": secure.headers.get("Content-Security-Policy", ""),
@@ -128,7 +128,7 @@ print(json.dumps({
         assert headers["hsts"] == "max-age=31536000; includeSubDomains"
         assert "default-src 'self'" in headers["csp"]
         assert headers["plain_status"] == 301
-        assert headers["plain_location"] == "https://hcpcs.example.org/healthz"
+        assert headers["plain_location"] == "https://hcpcs.example.org/codes/"
 
     def test_admin_path_comes_from_environment(self):
         result = run_python(

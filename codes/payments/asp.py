@@ -35,6 +35,7 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils import timezone
 
+from codes.dataversion import record_change
 from codes.importer import MONTHS, ImportFailure, parse_release_name
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
 from codes.payments import ndc, tables
@@ -389,12 +390,12 @@ def load(parsed: ParsedDataset) -> LoadResult:
         dataset = DrugDataset.objects.filter(kind=parsed.kind, quarter=parsed.quarter).first()
         if dataset is not None and _same_rows(layout, dataset, parsed.rows):
             return LoadResult(parsed, "unchanged")
+        record_change()  # codes.dataversion: pages of the state before this are never served
         outcome = "replaced" if dataset is not None else "created"
         if dataset is None:
             dataset = DrugDataset(kind=parsed.kind, quarter=parsed.quarter)
         else:
             manager.filter(dataset=dataset).delete()
-            # Pages' validators follow the latest load (codes.caching).
             dataset.loaded_at = timezone.now()
         dataset.effective_start = parsed.effective_start
         dataset.effective_end = parsed.effective_end

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from codes.dataversion import record_change
 from codes.models import DmeposFee, DmeposFile, DmeposQuarter, DmeposRuralZip
 from codes.payments.dmepos import RURAL_ZIP, FeeFileError, FeeRecord, ParsedFile
 
@@ -52,6 +53,7 @@ def is_loaded(digest: str) -> bool:
 
 def load(parsed: ParsedFile) -> LoadStats:
     with transaction.atomic():
+        record_change()  # codes.dataversion: pages of the state before this are never served
         quarter = _quarter(parsed)
         if parsed.dataset == RURAL_ZIP:
             counts = _replace_zips(quarter, parsed)

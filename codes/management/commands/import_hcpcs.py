@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
@@ -61,6 +62,11 @@ class Command(BaseCommand):
             help="Import every release folder under HCPCS_DATA_DIR, oldest first.",
         )
         parser.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="Do not render the pages into the page store afterwards (warm_pages).",
+        )
+        parser.add_argument(
             "--latest-if-empty",
             action="store_true",
             help="Import the newest release under HCPCS_DATA_DIR when the database has none.",
@@ -102,6 +108,8 @@ class Command(BaseCommand):
         finally:
             if url:
                 shutil.rmtree(sources[len(paths)].parent, ignore_errors=True)
+        if not dry_run and not options["no_warm"]:
+            call_command("warm_pages", verbosity=verbosity, stdout=self.stdout)
 
     def import_one(
         self, source: Path, name: str | None, dry_run: bool, allow_removals: bool, verbosity: int

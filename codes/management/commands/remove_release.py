@@ -1,6 +1,9 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from codes import importer
+from codes.dataversion import record_change
 from codes.models import Release
 
 
@@ -12,15 +15,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="Release name, as listed on /releases/.")
+        parser.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="Do not render the pages into the page store afterwards (warm_pages).",
+        )
 
-    def handle(self, *args, name, verbosity, **options):
+    def handle(self, *args, name, no_warm, verbosity, **options):
         if not Release.objects.filter(name=name).exists():
             known = ", ".join(
                 Release.objects.order_by("effective_date").values_list("name", flat=True)
             )
             raise CommandError(f"No release named {name!r} is loaded (loaded: {known or 'none'}).")
-        removed = importer.remove_release(name)
+        with transaction.atomic():
+            # A new data version, never the one from before the release was imported;
+            # taken first, as imports do, so that the two lock rows in the same order.
+            record_change()
+            removed = importer.remove_release(name)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"{name}: removed, with its versions of {removed} codes.")
             )
+        if not no_warm:
+            call_command("warm_pages", verbosity=verbosity, stdout=self.stdout)
