@@ -496,8 +496,9 @@ class Vocabulary:
     """Every word of the loaded codes, for telling typos from words and correcting them.
 
     Built once per process from the codes table and rebuilt when the data changes: a
-    cheap signature query (row count, newest ids) notices imports run by other processes,
-    and `rebuild_index()` bumps a counter for changes made in this one.
+    cheap signature query (row count, newest ids, data version) notices imports and drug
+    loads run by other processes, and `rebuild_index()` bumps a counter for changes made
+    in this one.
     """
 
     _cache: dict[str, tuple[tuple, Vocabulary]] = {}
@@ -524,7 +525,9 @@ class Vocabulary:
         with conn.cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT COUNT(*) FROM codes_code), (SELECT MAX(id) FROM codes_code), "
-                "(SELECT MAX(id) FROM codes_codeversion)"
+                "(SELECT MAX(id) FROM codes_codeversion), "
+                # Drug loads change the drug names search knows (CMS's trade names).
+                "(SELECT epoch || number FROM codes_dataversion)"
             )
             signature = (_generation, *cursor.fetchone())
         held = cls._cache.get(alias)

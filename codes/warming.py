@@ -31,7 +31,6 @@ from django.urls import reverse
 
 from codes import dataversion
 from codes.models import Code, code_page_url
-from codes.reference import SECTIONS
 
 # How often (in pages) a warm checks that the data version has not moved on.
 VERSION_CHECK_EVERY = 100
@@ -52,8 +51,7 @@ def page_urls() -> list[str]:
     """The pages a visitor reaches from the home page: lists, sections, every code."""
     codes_url, modifiers_url = reverse("codes:list"), reverse("codes:modifier_list")
     urls = [reverse("codes:home"), codes_url, modifiers_url, reverse("codes:releases")]
-    urls += [f"{codes_url}?section={letter}" for letter in sorted({s[0][0] for s in SECTIONS})]
-    urls += section_range_urls(codes_url)
+    urls += section_urls()
     urls += [
         code_page_url(kind, code)
         for kind, code in Code.objects.order_by("kind", "code").values_list("kind", "code")
@@ -61,14 +59,12 @@ def page_urls() -> list[str]:
     return urls
 
 
-def section_range_urls(codes_url: str) -> list[str]:
-    """The home page's links to each section's range, as the home page writes them."""
+def section_urls() -> list[str]:
+    """The home page's links to each section that holds codes, as the home page writes them."""
     from codes.views import _sections
 
     sections, _ = _sections()
-    return [
-        f"{codes_url}?from_code={s['first']}&to_code={s['last']}" for s in sections if s["count"]
-    ]
+    return [s["url"] for s in sections if s["count"]]
 
 
 def default_host() -> str:

@@ -44,7 +44,8 @@ CODE = "E1130"
 
 FOOTER_RELEASE = re.compile(r"release <strong>([^<]+)</strong>")
 HOME_COUNTS = re.compile(
-    r"Release <a [^>]*>([^<]+)</a>[^:]*: (\d+) procedure codes and <a [^>]*>(\d+) modifiers"
+    r"Release <a [^>]*>([^<]+)</a>[^:]*: ([\d,]+) procedure codes \(([\d,]+) active\) "
+    r"and <a [^>]*>([\d,]+) modifiers"
 )
 RECORD_RELEASE = re.compile(r"Record from the CMS release <a [^>]*>([^<]+)</a>")
 HISTORY_COUNT = re.compile(r"\((\d+) releases?, compared")

@@ -97,7 +97,7 @@ class SharedStoreChecks:
             reverse("codes:detail", args=["E1130"]),
             reverse("codes:modifier_detail", args=["GY"]),
             reverse("codes:home"),
-            reverse("codes:list") + "?section=E",
+            reverse("codes:section", args=["durable-medical-equipment"]),
         ):
             with self.subTest(url=url), self.assertNumQueries(1):
                 assert self.client.get(url).status_code == 200
