@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy codes hcpcs_site
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The page-store tests start their own redis-server (Debian's package).
 	sh scripts/ensure-command.sh redis-server redis-server
@@ -57,10 +58,11 @@ loadtest: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy codes hcpcs_site
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

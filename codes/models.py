@@ -53,7 +53,10 @@ class Kind(models.TextChoices):
 
 
 # URL names of the canonical code pages.
-CODE_PAGES = {Kind.PROCEDURE: "codes:detail", Kind.MODIFIER: "codes:modifier_detail"}
+CODE_PAGES: dict[str, str] = {
+    Kind.PROCEDURE: "codes:detail",
+    Kind.MODIFIER: "codes:modifier_detail",
+}
 _PLAIN_CODE = re.compile(r"[A-Z0-9]{1,5}")
 _PLACEHOLDER = "00000"
 
