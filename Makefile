@@ -32,7 +32,8 @@ test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The page-store tests start their own redis-server (Debian's package).
 	sh scripts/ensure-command.sh redis-server redis-server
-	$(BIN)/python -m pytest -m "not browser" -n auto
+	# Coverage of this run only: branch coverage, a total and a floor (pyproject.toml).
+	$(BIN)/python -m pytest -m "not browser" -n auto --cov --cov-report=term
 	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
 	$(MAKE) test-browser
 
@@ -65,4 +66,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov
