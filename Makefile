@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-browser lint format bench loadtest serve-prod clean
+.PHONY: run setup test test-browser lint format lock bench loadtest serve-prod clean
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -19,10 +19,12 @@ setup: $(STAMP)
 	$(BIN)/python manage.py import_asp --all
 	$(BIN)/python manage.py import_dmepos --all
 
-$(STAMP): pyproject.toml
+# The versions pinned in requirements-dev.lock, so every run tests the same set
+# (scripts/lock-dependencies.sh rewrites it from the ranges in pyproject.toml).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements-dev.lock -e ".[dev]"
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -60,6 +62,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy codes hcpcs_site
+
+# After changing a range in pyproject.toml: fresh virtualenvs, then pip freeze.
+lock:
+	PYTHON=$(PYTHON) scripts/lock-dependencies.sh
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
