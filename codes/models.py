@@ -102,7 +102,7 @@ class Release(models.Model):
 class CmsRecord(models.Model):
     """Every field of the CMS record layout, named after it, values as published."""
 
-    kind = models.CharField(max_length=9, choices=Kind.choices)
+    kind = models.CharField(max_length=9, choices=Kind)
     code = models.CharField(max_length=5)
     sequence_number = _char(5)
     long_description = models.TextField(blank=True)
