@@ -410,21 +410,6 @@ PG_RANK_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
 PG_RANK_NORMALIZATION = 2
 PG_SIMILARITY_WEIGHT = 5
 PG_IDF_WEIGHT = 2
-# The expression of migration 0004, which migration 0007 replaces (and restores on undo).
-PG_VECTOR_EXPRESSION_0004 = (
-    "setweight(to_tsvector('english'::regconfig, coalesce(code, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(short_description, '')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(long_description, '')), 'C')"
-)
-# CMS writes "Bath/shower chair" and "brief/diaper": PostgreSQL's parser reads a slashed
-# pair as one file-path token, so neither word matched there while FTS5 found both.
-PG_VECTOR_EXPRESSION = (
-    "setweight(to_tsvector('english'::regconfig, coalesce(code, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, "
-    "translate(coalesce(short_description, ''), '/', ' ')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, "
-    "translate(coalesce(long_description, ''), '/', ' ')), 'C')"
-)
 
 
 def tsquery_term(term: Term) -> str:
@@ -717,70 +702,3 @@ def rebuild_index(using=None) -> None:
                 "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
                 "WHERE i.indrelid = 'codes_code'::regclass AND a.amname = 'gin'"
             )
-
-
-def create_index_sql(vendor: str) -> list[str]:
-    """Engine-specific DDL the search migration runs."""
-    if vendor == "sqlite":
-        return [
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-            "code, short_description, long_description, "
-            "content='codes_code', content_rowid='id', tokenize='porter unicode61')"
-        ]
-    if vendor == "postgresql":
-        return [
-            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-            "CREATE INDEX IF NOT EXISTS codes_code_search_idx ON codes_code USING GIN (("
-            "setweight(to_tsvector('english', coalesce(code, '')), 'A') || "
-            "setweight(to_tsvector('english', coalesce(short_description, '')), 'B') || "
-            "setweight(to_tsvector('english', coalesce(long_description, '')), 'C')))",
-            "CREATE INDEX IF NOT EXISTS codes_code_short_trgm_idx ON codes_code "
-            "USING GIN (short_description gin_trgm_ops)",
-        ]
-    return []
-
-
-def create_vector_sql(vendor: str, expression: str = PG_VECTOR_EXPRESSION) -> list[str]:
-    """DDL of migration 0004: PostgreSQL's stored tsvector column and its GIN index,
-    which replace the expression index of migration 0002."""
-    if vendor != "postgresql":
-        return []
-    return [
-        f"ALTER TABLE codes_code ADD COLUMN IF NOT EXISTS {PG_VECTOR_COLUMN} tsvector "
-        f"GENERATED ALWAYS AS ({expression}) STORED",
-        f"CREATE INDEX IF NOT EXISTS codes_code_search_vector_idx ON codes_code "
-        f"USING GIN ({PG_VECTOR_COLUMN})",
-        "DROP INDEX IF EXISTS codes_code_search_idx",
-    ]
-
-
-def replace_vector_sql(vendor: str, expression: str) -> list[str]:
-    """DDL of migration 0007: the stored tsvector column recomputed with `expression`."""
-    if vendor != "postgresql":
-        return []
-    return [
-        "DROP INDEX IF EXISTS codes_code_search_vector_idx",
-        f"ALTER TABLE codes_code DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
-        *create_vector_sql(vendor, expression)[:2],
-    ]
-
-
-def drop_vector_sql(vendor: str) -> list[str]:
-    if vendor != "postgresql":
-        return []
-    return [
-        "DROP INDEX IF EXISTS codes_code_search_vector_idx",
-        f"ALTER TABLE codes_code DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
-        *create_index_sql(vendor)[1:2],
-    ]
-
-
-def drop_index_sql(vendor: str) -> list[str]:
-    if vendor == "sqlite":
-        return [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
-    if vendor == "postgresql":
-        return [
-            "DROP INDEX IF EXISTS codes_code_search_idx",
-            "DROP INDEX IF EXISTS codes_code_short_trgm_idx",
-        ]
-    return []
