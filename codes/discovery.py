@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Case, When
 from django.db.models.functions import Length
@@ -14,13 +12,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from codes import lookup
+from codes.code_shapes import CODE_PART
 from codes.models import Code, repeated_columns
 from codes.sitemaps import SITEMAPS, sections_in_use
 
 SUGGESTION_LIMIT = 8
 # Longer text is not a code lookup and only slows the full-text match down.
 QUERY_MAX_LENGTH = 100
-CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,5}")
 SUGGESTION_FIELDS = (
     "kind",
     "code",
@@ -71,8 +69,8 @@ def suggestions(text: str) -> list[Code]:
     """
     text = text.strip()[:QUERY_MAX_LENGTH]
     found: list[Code] = []
-    if CODE_PREFIX.fullmatch(text):
-        upper = text.upper()
+    upper = text.upper()
+    if text.isascii() and CODE_PART.fullmatch(upper):
         found = list(
             Code.objects.filter(code__startswith=upper)
             .only(*SUGGESTION_FIELDS)

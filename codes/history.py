@@ -38,6 +38,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import reference
+from codes.code_shapes import CPT_CODE
 from codes.models import (
     REPEATED_FIELDS,
     CmsRecord,
@@ -259,7 +260,7 @@ def _values(version: CodeVersion) -> dict:
 
 def code_history(code: Code) -> CodeHistory:
     """The releases in which `code` changed, newest first (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     versions = {v.release_id: v for v in CodeVersion.objects.filter(code_ref=code).order_by()}
     entries: list[HistoryEntry] = []
     previous: CodeVersion | None = None
@@ -549,7 +550,7 @@ def previous_release(release: Release, releases: list[Release]) -> Release | Non
 
 def compare_releases(release: Release) -> ReleaseChanges:
     """What `release` changed against the release loaded before it (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     previous = previous_release(release, releases)
     wanted = [release.pk] if previous is None else [release.pk, previous.pk]
     columns = CmsRecord.record_field_names()
@@ -618,7 +619,7 @@ def _listed(values: dict, change: FieldChange | None = None, added_here=False) -
 
 
 def _cross_reference_url(code: str) -> str:
-    return "" if reference.CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
+    return "" if CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
 
 
 # Every release at once --------------------------------------------------------------------
@@ -663,7 +664,7 @@ def release_summaries() -> list[ReleaseSummary]:
     so after an import only the new pairs are counted. One query when every pair is
     cached, three otherwise.
     """
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     summaries = [ReleaseSummary(r, releases[i - 1] if i else None) for i, r in enumerate(releases)]
     keys = {s.release.pk: _pair_key(s.release, s.previous) for s in summaries if s.previous}
     counts = cache.get_many(keys.values())
@@ -696,7 +697,7 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
     release before it, unmatched in the next one, give the codes that disappeared.
     """
     found = {pk: [0, 0, 0, 0] for pk in release_ids}
-    order = list(Release.objects.order_by("effective_date").values_list("pk", flat=True))
+    order = list(Release.objects.oldest_first().values_list("pk", flat=True))
     previous_of = {pk: prev for prev, pk in itertools.pairwise(order) if pk in found}
     if not previous_of:
         return {pk: tuple(values) for pk, values in found.items()}

@@ -25,6 +25,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 
 from codes import reference
+from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.models import (
     REPEATED_FIELDS,
     CmsRecord,
@@ -153,12 +154,11 @@ def short_title(text: str, limit: int = TITLE_LIMIT) -> str:
 
 
 # A Level II code written anywhere in a text, in any case ("do not use with s9330").
-CODE_IN_TEXT = re.compile(r"\b([A-Za-z]\d{4})\b")
 CPT_MEANING = "a CPT (Level I) code, published by the AMA and not part of this file"
 
 
 def is_cpt(code: str) -> bool:
-    return bool(reference.CPT_CODE.fullmatch(code or ""))
+    return bool(CPT_CODE.fullmatch(code or ""))
 
 
 def columns_of(doc_name: str) -> list[str]:

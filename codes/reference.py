@@ -9,7 +9,6 @@ the section headings and the contact defaults are written for this site, not cop
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 CODE_TABLES: dict[str, dict[str, str]] = {
@@ -972,8 +971,3 @@ SECTIONS_BY_SLUG: dict[str, SectionRange] = {s.slug: s for s in SECTION_RANGES}
 def section_for(code: str) -> SectionRange | None:
     """The one section a procedure code belongs to (None for a letter without sections)."""
     return next((s for s in SECTION_RANGES if s.contains(code)), None)
-
-
-# A CPT (Level I) code: five digits, or four digits and F, T or U (category II, III and
-# PLA codes). CMS cross-references name them, but this site has no page for them.
-CPT_CODE = re.compile(r"\d{5}|\d{4}[FTUftu]")

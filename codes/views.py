@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from codes import exports, history, lookup, misses, presentation
 from codes import search as search_engine
+from codes.code_shapes import CODE_PREFIX
 from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
@@ -38,7 +39,6 @@ LIST_FIELDS = ("kind", "code", "short_description", "long_description", "termina
 SEARCH_FIELDS = (*LIST_FIELDS, *repeated_columns("cross_references"))
 # Search text longer than this is cut: no code description needs more to be found.
 QUERY_MAX_LENGTH = 200
-CODE_PREFIX = re.compile(r"[A-Z]\d{0,3}")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
