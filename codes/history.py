@@ -151,9 +151,6 @@ class FieldChange:
         """True when only the spaces between the words changed (a doubled space, say)."""
         return self.old != self.new and self.old.split() == self.new.split()
 
-    def as_json(self) -> dict:
-        return {"field": self.key, "label": self.label, "old": self.old, "new": self.new}
-
 
 def field_changes(old: dict, new: dict) -> list[FieldChange]:
     """Every field that differs between two records' values, in record-layout order."""
@@ -205,10 +202,6 @@ class HistoryEntry:
         return self.ended is not None
 
     @property
-    def labels(self) -> list[str]:
-        return [EVENT_LABELS[e] for e in self.events]
-
-    @property
     def badges(self) -> list[tuple[str, str]]:
         return [(e, EVENT_LABELS[e]) for e in self.events]
 
@@ -223,16 +216,6 @@ class HistoryEntry:
     @property
     def action_effective_date(self) -> date | None:
         return self.version.action_effective_date if self.version else None
-
-    def as_json(self) -> dict:
-        return {
-            "release": self.release.name,
-            "date": self.date.isoformat(),
-            "events": self.events,
-            "action_code": self.action_code,
-            "action_effective_date": _iso(self.action_effective_date),
-            "changes": [c.as_json() for c in self.changes],
-        }
 
 
 @dataclass
@@ -249,9 +232,6 @@ class CodeHistory:
     @property
     def in_current_release(self) -> bool:
         return self.last_seen is not None and self.last_seen == self.current_release
-
-    def as_json(self) -> list[dict]:
-        return [e.as_json() for e in self.entries]
 
 
 def _values(version: CodeVersion) -> dict:

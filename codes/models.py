@@ -35,14 +35,6 @@ def repeated_columns(group: str) -> list[str]:
     return [f"{prefix}_{n}" for n in range(1, count + 1)]
 
 
-def glossary_key(field_name: str) -> str:
-    """The FIELD_DOCS key that explains a model column."""
-    for group, (prefix, count) in REPEATED_FIELDS.items():
-        if field_name in {f"{prefix}_{n}" for n in range(1, count + 1)}:
-            return group
-    return field_name
-
-
 def _char(max_length: int, **kwargs) -> models.CharField:
     return models.CharField(max_length=max_length, blank=True, **kwargs)
 

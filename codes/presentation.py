@@ -191,10 +191,6 @@ class CodeLink:
     terminated: bool = False
 
     @property
-    def exists(self) -> bool:
-        return bool(self.url)
-
-    @property
     def is_cpt(self) -> bool:
         return is_cpt(self.code)
 
@@ -419,11 +415,6 @@ class CodePage:
         """A termination date still ahead: the code may be reported until that day."""
         end = self.code.termination_date
         return end is not None and end >= date.today()
-
-    @property
-    def terminated_links(self) -> list[CodeLink]:
-        """Replacement codes to point at when the code is terminated."""
-        return self.cross_references if self.code.is_terminated else []
 
     def rows(self) -> list[FieldRow]:
         return [row for group in self.groups for row in group.rows]

@@ -40,9 +40,6 @@ class CodeQuerySet(models.QuerySet):
     def terminated(self) -> CodeQuerySet:
         return self.filter(termination_date__isnull=False)
 
-    def in_section(self, letter: str) -> CodeQuerySet:
-        return self.procedures().filter(code__startswith=letter.upper())
-
     def in_current_release(self) -> CodeQuerySet:
         """Codes the newest release lists (older ones keep their last known data)."""
         from codes.models import Release

@@ -10,10 +10,9 @@ from codes.models import (
     ContactEntry,
     ProcessingNote,
     Release,
-    glossary_key,
 )
 from codes.reference import FIELD_DOCS
-from tests.builders import make_code
+from tests.builders import glossary_key, make_code
 
 
 class CodeModelTests(TestCase):
@@ -42,10 +41,6 @@ class CodeModelTests(TestCase):
         assert list(Code.objects.procedures().active().values_list("code", flat=True)) == ["X0001"]
         assert list(Code.objects.terminated().values_list("code", flat=True)) == ["X0002"]
         assert list(Code.objects.modifiers().values_list("code", flat=True)) == ["ZZ"]
-        assert list(Code.objects.in_section("x").values_list("code", flat=True)) == [
-            "X0001",
-            "X0002",
-        ]
 
 
 def test_every_record_column_has_a_glossary_entry():
