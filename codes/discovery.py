@@ -14,11 +14,10 @@ from django.views.decorators.http import require_safe
 from codes import lookup
 from codes.code_shapes import CODE_PART
 from codes.models import Code, repeated_columns
+from codes.search import MAX_QUERY_LENGTH
 from codes.sitemaps import SITEMAPS, sections_in_use
 
 SUGGESTION_LIMIT = 8
-# Longer text is not a code lookup and only slows the full-text match down.
-QUERY_MAX_LENGTH = 100
 SUGGESTION_FIELDS = (
     "kind",
     "code",
@@ -67,7 +66,7 @@ def suggestions(text: str) -> list[Code]:
     and "A4" the modifier and the A4 codes), then full-text matches best-first (active
     first there too).
     """
-    text = text.strip()[:QUERY_MAX_LENGTH]
+    text = text.strip()[:MAX_QUERY_LENGTH]
     found: list[Code] = []
     upper = text.upper()
     if text.isascii() and CODE_PART.fullmatch(upper):
@@ -108,7 +107,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
         # The OpenSearch suggestions shape browsers read: query, completions, texts, URLs.
         return JsonResponse(
             [
-                text[:QUERY_MAX_LENGTH],
+                text[:MAX_QUERY_LENGTH],
                 [code.code for code in found],
                 [code.short_description for code in found],
                 [request.build_absolute_uri(code.get_absolute_url()) for code in found],
@@ -126,4 +125,4 @@ def suggest(request: HttpRequest) -> JsonResponse:
         }
         for code in found
     ]
-    return JsonResponse({"query": text[:QUERY_MAX_LENGTH], "results": results})
+    return JsonResponse({"query": text[:MAX_QUERY_LENGTH], "results": results})
