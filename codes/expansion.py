@@ -2,7 +2,7 @@
 
 CMS describes a drug by its generic name ("Injection, pembrolizumab, 1 mg") and an item
 by its catalogue wording ("Lumbar orthosis …", "Ostomy pouch …"); coders are handed brand
-names and everyday words. Search (`codes/search.py`) reads a query through `Expansions`:
+names and everyday words. Search (`codes/search/`) reads a query through `Expansions`:
 a word or phrase found here is searched as itself *and* as the CMS words it stands for,
 and the results page says so ("keytruda: also searched as pembrolizumab").
 
