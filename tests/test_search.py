@@ -5,8 +5,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from codes import search
-from codes.search import sqlite
 from codes.models import Code
+from codes.search import sqlite
 from tests.builders import make_code
 from tests.realdata import RealDataTestCase
 
