@@ -1,9 +1,17 @@
 """SQLite: an external-content FTS5 table, `codes_code_fts` (migration 0002), over
-code, short and long description (porter stemming), scored with bm25."""
+code, short and long description (porter stemming), scored with bm25.
+
+The FTS5 table is no model (Django cannot create a virtual table, and SQLite alone has
+one), so its SQL is written here: the match as a `pk__in` subquery, and the ranked query
+as a join made with `.extra()`, the one way the ORM joins a table it has no model for.
+A join, not a correlated subquery per row: FTS5 then scores each match once, in one
+scan (see `ranked`).
+"""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.expressions import RawSQL
 
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
@@ -20,11 +28,10 @@ FTS_TABLE = "codes_code_fts"
 
 
 def matching(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
-    table = queryset.model._meta.db_table
-    return queryset.extra(
-        where=[f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
-        params=[fts5_query(parsed)],
+    matches = RawSQL(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_query(parsed)]
     )
+    return queryset.filter(pk__in=matches)
 
 
 def fts5_term(term: Term) -> str:
