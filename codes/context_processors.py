@@ -8,6 +8,6 @@ _CACHED = "_current_release"  # an attribute of the request, so one query per re
 def site(request: HttpRequest) -> dict:
     """The release every page names as its source (one query, cached per request)."""
     if not hasattr(request, _CACHED):
-        setattr(request, _CACHED, Release.objects.order_by("-effective_date").first())
+        setattr(request, _CACHED, Release.objects.current())
     release: Release | None = getattr(request, _CACHED)
     return {"current_release": release}

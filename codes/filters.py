@@ -20,13 +20,15 @@ from django.db.models import Q, QuerySet
 from django.forms import ChoiceField
 from django.utils.safestring import mark_safe
 
+from codes import code_shapes
 from codes.models import repeated_columns
 from codes.querysets import CodeQuerySet
 from codes.reference import CODE_TABLES, OFFERED_SECTIONS, SECTIONS_BY_SLUG
 
 STATUS_CHOICES = [("active", "Active"), ("terminated", "Terminated")]
 CODE_PART = RegexValidator(
-    re.compile(r"^[A-Z0-9]{1,5}$"), "Enter up to five letters and digits, e.g. E0100."
+    re.compile(rf"^(?:{code_shapes.CODE_PART.pattern})$"),
+    "Enter up to five letters and digits, e.g. E0100.",
 )
 # Parameters whose values are codes or code-table keys, compared in upper case.
 UPPERCASE_PARAMETERS = ("section", "from_code", "to_code", "coverage", "betos", "action")

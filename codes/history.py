@@ -39,6 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import reference
+from codes.code_shapes import CPT_CODE
 from codes.models import (
     REPEATED_FIELDS,
     CmsRecord,
@@ -151,9 +152,6 @@ class FieldChange:
         """True when only the spaces between the words changed (a doubled space, say)."""
         return self.old != self.new and self.old.split() == self.new.split()
 
-    def as_json(self) -> dict:
-        return {"field": self.key, "label": self.label, "old": self.old, "new": self.new}
-
 
 def field_changes(old: dict, new: dict) -> list[FieldChange]:
     """Every field that differs between two records' values, in record-layout order."""
@@ -205,10 +203,6 @@ class HistoryEntry:
         return self.ended is not None
 
     @property
-    def labels(self) -> list[str]:
-        return [EVENT_LABELS[e] for e in self.events]
-
-    @property
     def badges(self) -> list[tuple[str, str]]:
         return [(e, EVENT_LABELS[e]) for e in self.events]
 
@@ -223,16 +217,6 @@ class HistoryEntry:
     @property
     def action_effective_date(self) -> datetime.date | None:  # `date` is the property above
         return self.version.action_effective_date if self.version else None
-
-    def as_json(self) -> dict:
-        return {
-            "release": self.release.name,
-            "date": self.date.isoformat(),
-            "events": self.events,
-            "action_code": self.action_code,
-            "action_effective_date": _iso(self.action_effective_date),
-            "changes": [c.as_json() for c in self.changes],
-        }
 
 
 @dataclass
@@ -250,9 +234,6 @@ class CodeHistory:
     def in_current_release(self) -> bool:
         return self.last_seen is not None and self.last_seen == self.current_release
 
-    def as_json(self) -> list[dict]:
-        return [e.as_json() for e in self.entries]
-
 
 def _values(version: CodeVersion) -> dict:
     return {c: getattr(version, c) for c in compared_columns()}
@@ -260,7 +241,7 @@ def _values(version: CodeVersion) -> dict:
 
 def code_history(code: Code) -> CodeHistory:
     """The releases in which `code` changed, newest first (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     versions = {v.release_id: v for v in CodeVersion.objects.filter(code_ref=code).order_by()}
     entries: list[HistoryEntry] = []
     previous: CodeVersion | None = None
@@ -552,7 +533,7 @@ def previous_release(release: Release, releases: list[Release]) -> Release | Non
 
 def compare_releases(release: Release) -> ReleaseChanges:
     """What `release` changed against the release loaded before it (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     previous = previous_release(release, releases)
     wanted = [release.pk] if previous is None else [release.pk, previous.pk]
     columns = CmsRecord.record_field_names()
@@ -621,7 +602,7 @@ def _listed(values: dict, change: FieldChange | None = None, added_here=False) -
 
 
 def _cross_reference_url(code: str) -> str:
-    return "" if reference.CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
+    return "" if CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
 
 
 # Every release at once --------------------------------------------------------------------
@@ -666,7 +647,7 @@ def release_summaries() -> list[ReleaseSummary]:
     so after an import only the new pairs are counted. One query when every pair is
     cached, three otherwise.
     """
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     summaries = [ReleaseSummary(r, releases[i - 1] if i else None) for i, r in enumerate(releases)]
     keys = {s.release.pk: _pair_key(s.release, s.previous) for s in summaries if s.previous}
     counts = cache.get_many(keys.values())
@@ -699,7 +680,7 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
     release before it, unmatched in the next one, give the codes that disappeared.
     """
     found = {pk: [0, 0, 0, 0] for pk in release_ids}
-    order = list(Release.objects.order_by("effective_date").values_list("pk", flat=True))
+    order = list(Release.objects.oldest_first().values_list("pk", flat=True))
     previous_of = {pk: prev for prev, pk in itertools.pairwise(order) if pk in found}
     if not previous_of:
         return {pk: _as_counts(values) for pk, values in found.items()}

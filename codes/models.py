@@ -10,14 +10,14 @@ they keep their order and stay filterable on every database.
 from __future__ import annotations
 
 import functools
-import re
 from urllib.parse import quote
 
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
-from codes.querysets import CodeQuerySet
+from codes.code_shapes import CODE_PART
+from codes.querysets import CodeQuerySet, ReleaseQuerySet
 
 # Repeated fields of the record layout: glossary key -> (column prefix, occurrences).
 REPEATED_FIELDS: dict[str, tuple[str, int]] = {
@@ -35,14 +35,6 @@ def repeated_columns(group: str) -> list[str]:
     return [f"{prefix}_{n}" for n in range(1, count + 1)]
 
 
-def glossary_key(field_name: str) -> str:
-    """The FIELD_DOCS key that explains a model column."""
-    for group, (prefix, count) in REPEATED_FIELDS.items():
-        if field_name in {f"{prefix}_{n}" for n in range(1, count + 1)}:
-            return group
-    return field_name
-
-
 def _char(max_length: int, **kwargs) -> models.CharField:
     return models.CharField(max_length=max_length, blank=True, **kwargs)
 
@@ -57,7 +49,6 @@ CODE_PAGES: dict[str, str] = {
     Kind.PROCEDURE: "codes:detail",
     Kind.MODIFIER: "codes:modifier_detail",
 }
-_PLAIN_CODE = re.compile(r"[A-Z0-9]{1,5}")
 _PLACEHOLDER = "00000"
 
 
@@ -72,7 +63,7 @@ def code_page_url(kind: str, code: str) -> str:
     reverse() costs more than rendering a list row, and a page lists fifty codes.
     """
     url_name = CODE_PAGES[kind]
-    if not _PLAIN_CODE.fullmatch(code):
+    if not CODE_PART.fullmatch(code):
         return reverse(url_name, args=[code])
     pattern = _code_page_pattern(url_name, get_script_prefix(), get_urlconf())
     head, _, tail = pattern.rpartition(_PLACEHOLDER)
@@ -87,6 +78,8 @@ class Release(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     procedure_count = models.PositiveIntegerField(default=0)
     modifier_count = models.PositiveIntegerField(default=0)
+
+    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_date"]

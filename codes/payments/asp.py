@@ -35,13 +35,13 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils import timezone
 
+from codes.code_shapes import HCPCS_CODE
 from codes.dataversion import record_change
 from codes.importer import MONTHS, ImportFailure, parse_release_name
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
 from codes.payments import ndc, tables
 
 Kind = DrugDataset.DatasetKind
-HCPCS_CODE = re.compile(r"[A-Z]\d{4}")
 NOT_A_NUMBER = {"N/A", "NA"}
 # Which format to read when a zip or folder holds the same table more than once.
 FORMAT_PREFERENCE = (".csv", ".xlsx", ".xls")

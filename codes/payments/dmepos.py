@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from codes.code_shapes import CPT_CODE, MODIFIER
 from codes.payments import tables
 from codes.payments.tables import Row, Table, TableError
 
@@ -31,8 +32,6 @@ from codes.payments.tables import Row, Table, TableError
 FIRST_HEADING = re.compile(r"HCPCS|STATE|YEAR", re.IGNORECASE)
 STATE_HEADING = re.compile(r"([A-Z]{2})\s*\((NR|R)\)", re.IGNORECASE)
 HCPCS_CODE = re.compile(r"[A-Z][0-9]{4}|[A-Z0-9]{4}[A-Z]")
-CPT_CODE = re.compile(r"[0-9]{5}|[0-9]{4}[FTU]")
-MODIFIER = re.compile(r"[A-Z0-9]{2}")
 LETTERS = re.compile(r"[A-Z]{1,2}")
 ZIP_CODE = re.compile(r"[0-9]{5}")
 YEAR_QUARTER = re.compile(r"(\d{4})0?([1-4])")
