@@ -48,18 +48,22 @@ class CompiledQuery:
             self._by_connection[connection] = compiled
         return compiled
 
-    def first(self, using: str = "default", **values) -> Model | None:
+    def first_row(self, using: str = "default", **values) -> tuple | None:
+        """The first row as the database gave it, converted to Python values."""
         compiled = self._compiled(using)
         by_stand_in = {self.stand_ins[name]: value for name, value in values.items()}
         params = [by_stand_in.get(p, p) if isinstance(p, str) else p for p in compiled.params]
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
-        if row is None:
-            return None
-        if compiled.converters:
-            row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
-        return _instance(compiled.compiler, row, using)
+        if row is None or not compiled.converters:
+            return row
+        return tuple(next(iter(compiled.compiler.apply_converters([row], compiled.converters))))
+
+    def first(self, using: str = "default", **values) -> Model | None:
+        """The first row as the queryset's model instance (with its annotations)."""
+        row = self.first_row(using, **values)
+        return None if row is None else _instance(self._compiled(using).compiler, row, using)
 
 
 def _instance(compiler, row, using: str) -> Model:
