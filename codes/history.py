@@ -25,11 +25,12 @@ comparison of the files; a change of spacing alone is flagged as such on the pag
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import hashlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.core.cache import cache
@@ -220,7 +221,7 @@ class HistoryEntry:
         return self.version.action_meaning if self.version else None
 
     @property
-    def action_effective_date(self) -> date | None:
+    def action_effective_date(self) -> datetime.date | None:  # `date` is the property above
         return self.version.action_effective_date if self.version else None
 
     def as_json(self) -> dict:
@@ -362,7 +363,7 @@ MONTH_NAMES = {1: "jan", 4: "apr", 7: "jul", 10: "oct"}
 
 def quarters_between(earlier: date, later: date) -> list[str]:
     """The names of the quarterly releases effective after `earlier` and before `later`."""
-    names = []
+    names: list[str] = []
     year, month = earlier.year, earlier.month
     while True:
         following = [m for m in QUARTER_MONTHS if m > month]
@@ -411,7 +412,7 @@ class ListedCode:
         return self.section == section
 
     def as_json(self) -> dict:
-        data = {
+        data: dict[str, object] = {
             "kind": self.kind,
             "code": self.code,
             "short_description": self.short_description,
@@ -474,12 +475,14 @@ class ReleaseChanges:
             return [c for c in codes if c.in_section(section)]
 
         by_field = [FieldChanges(f.key, f.label, keep(f.codes)) for f in self.by_field]
-        return ReleaseChanges(
-            self.release,
-            self.previous,
-            *(keep(getattr(self, name)) for name in self.LISTS),
+        return replace(
+            self,
+            added=keep(self.added),
+            terminated=keep(self.terminated),
+            disappeared=keep(self.disappeared),
+            reactivated=keep(self.reactivated),
+            changed=keep(self.changed),
             by_field=[f for f in by_field if f.codes],
-            sections=self.sections,
         )
 
     @property
@@ -574,7 +577,7 @@ def compare_releases(release: Release) -> ReleaseChanges:
     for code_ref in sorted(new.keys() | old.keys(), key=lambda k: _sort_key(new.get(k) or old[k])):
         after, before = new.get(code_ref), old.get(code_ref)
         if after is None:
-            changes.disappeared.append(_listed(before))
+            changes.disappeared.append(_listed(old[code_ref]))
             continue
         if before is None:
             changes.added.append(_listed(after))
@@ -591,8 +594,8 @@ def compare_releases(release: Release) -> ReleaseChanges:
         for change in field_changes(before, after):
             group = by_field.setdefault(change.key, FieldChanges(change.key, change.label, []))
             group.codes.append(_listed(after, change))
-    order = [key for key, _ in _field_units()]
-    changes.by_field = sorted(by_field.values(), key=lambda f: order.index(f.key))
+    field_order = [key for key, _ in _field_units()]
+    changes.by_field = sorted(by_field.values(), key=lambda f: field_order.index(f.key))
     return changes
 
 
@@ -699,7 +702,7 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
     order = list(Release.objects.order_by("effective_date").values_list("pk", flat=True))
     previous_of = {pk: prev for prev, pk in itertools.pairwise(order) if pk in found}
     if not previous_of:
-        return {pk: tuple(values) for pk, values in found.items()}
+        return {pk: _as_counts(values) for pk, values in found.items()}
     next_of = {prev: pk for pk, prev in previous_of.items()}
     counted = Q(release_id__in=list(previous_of))
     listed_before = counted & Q(previous__isnull=False)
@@ -728,7 +731,12 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
             values[0], values[1], values[3] = row["added"], row["terminated"], row["changed"]
         if row["release_id"] in next_of:
             found[next_of[row["release_id"]]][2] = row["gone_in_next"]
-    return {pk: tuple(values) for pk, values in found.items()}
+    return {pk: _as_counts(values) for pk, values in found.items()}
+
+
+def _as_counts(values: list[int]) -> tuple[int, int, int, int]:
+    added, terminated, disappeared, changed = values
+    return added, terminated, disappeared, changed
 
 
 def _version_in(release_of: dict[int, int]) -> FilteredRelation:

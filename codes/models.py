@@ -53,7 +53,10 @@ class Kind(models.TextChoices):
 
 
 # URL names of the canonical code pages.
-CODE_PAGES = {Kind.PROCEDURE: "codes:detail", Kind.MODIFIER: "codes:modifier_detail"}
+CODE_PAGES: dict[str, str] = {
+    Kind.PROCEDURE: "codes:detail",
+    Kind.MODIFIER: "codes:modifier_detail",
+}
 _PLAIN_CODE = re.compile(r"[A-Z0-9]{1,5}")
 _PLACEHOLDER = "00000"
 
@@ -99,7 +102,7 @@ class Release(models.Model):
 class CmsRecord(models.Model):
     """Every field of the CMS record layout, named after it, values as published."""
 
-    kind = models.CharField(max_length=9, choices=Kind.choices)
+    kind = models.CharField(max_length=9, choices=Kind)
     code = models.CharField(max_length=5)
     sequence_number = _char(5)
     long_description = models.TextField(blank=True)

@@ -294,7 +294,7 @@ def _amount(table: Table, row: Row, position: int | None) -> Decimal | None:
         number = tables.parse_decimal(text)
     except ValueError:
         number = None
-    if number is None or number.as_tuple().exponent < -2 or not 0 <= number <= LARGEST_AMOUNT:
+    if number is None or tables.decimal_places(number) > 2 or not 0 <= number <= LARGEST_AMOUNT:
         raise table.error(row, f"{table.headings[position]} {text!r} is not a dollar amount")
     return number.quantize(CENTS)
 
@@ -307,7 +307,9 @@ def _cents(table: Table, row: Row, position: int) -> str | None:
 def _parse_rural_zips(table: Table, digest: str, wanted: str | None) -> ParsedFile:
     state, zip_column = table.index("STATE"), table.index(re.compile(r".*RURAL ZIP.*", re.I))
     period = table.index(re.compile(r"YEAR\s*/\s*(QTR|QUARTER)", re.I))
-    zips, seen, quarters = [], {}, set()
+    zips: list[RuralZip] = []
+    seen: dict[str, int] = {}
+    quarters: set[tuple[int, int]] = set()
     for row in table.rows:
         code, year_quarter = row.cells[zip_column], row.cells[period]
         if not ZIP_CODE.fullmatch(code):

@@ -5,6 +5,7 @@ import tempfile
 import urllib.request
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -128,7 +129,7 @@ class Command(BaseCommand):
                 disable=verbosity < 1 or not sys.stderr.isatty(),
                 file=sys.stderr,
             ) as bar:
-                parsed = importer.read_files(files, release_name, effective, progress=bar.update)
+                parsed = importer.read_files(files, release_name, effective, progress=_advance(bar))
             if dry_run:
                 self.report_dry_run(parsed, allow_removals, verbosity)
                 return
@@ -236,6 +237,15 @@ class Command(BaseCommand):
 
 class DownloadTooLarge(Exception):
     pass
+
+
+def _advance(bar: tqdm) -> Callable[[int], None]:
+    """The bar's update as the importer's progress callback, which returns nothing."""
+
+    def advance(lines: int) -> None:
+        bar.update(lines)
+
+    return advance
 
 
 def describe(exc: BaseException) -> str:
