@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple
-    compiler: object
+    compiler: SQLCompiler
     converters: dict
 
 
