@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-browser lint format lock bench loadtest serve-prod clean
+.PHONY: run setup test test-browser lint format lock bench bench-edge loadtest serve-prod clean
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -34,6 +34,8 @@ test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The page-store tests start their own redis-server (Debian's package).
 	sh scripts/ensure-command.sh redis-server redis-server
+	# The edge tests put nginx (deploy/nginx/hcpcs.conf) in front of a test server.
+	sh scripts/ensure-command.sh nginx nginx-light
 	# Coverage of this run only: branch coverage, a total and a floor (pyproject.toml).
 	$(BIN)/python -m pytest -m "not browser" -n auto --cov --cov-report=term
 	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
@@ -54,6 +56,10 @@ serve-prod: setup
 # Not part of `make test`: a few minutes of wrk against gunicorn on 127.0.0.1.
 bench: $(STAMP)
 	bench/run_bench.sh
+
+# Code pages in rotation cold, warm and through nginx, beside nginx serving a static file.
+bench-edge: $(STAMP)
+	bench/run_edge_bench.sh
 
 loadtest: $(STAMP)
 	bench/run_bench.sh --loadtest-only

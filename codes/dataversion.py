@@ -17,6 +17,7 @@ from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils import timezone
 
+from codes.compiled import CompiledQuery
 from codes.models import DataVersion
 
 ROW = 1
@@ -51,10 +52,17 @@ def ensure_row(using: str = "default", apps=global_apps, **_signal) -> None:
     )
 
 
+def _version_row():
+    return DataVersion.objects.filter(pk=ROW).values_list("epoch", "number", "changed_at")[:1]
+
+
+# Every request asks for it before anything else: compiled once, it costs a tenth.
+_CURRENT = CompiledQuery(_version_row)
+
+
 def current() -> Version:
     """The version as the current transaction (or statement) sees it: one query."""
-    row = DataVersion.objects.filter(pk=ROW).values_list("epoch", "number", "changed_at").first()
-    return Version(*(row or NO_CHANGE))
+    return Version(*(_CURRENT.first_row() or NO_CHANGE))
 
 
 def record_change() -> Version:

@@ -21,17 +21,22 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Trim
 from django.urls import reverse
 
 from codes import reference
 from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
+from codes.compiled import CompiledQuery
 from codes.models import (
     REPEATED_FIELDS,
+    AspPrice,
     CmsRecord,
     Code,
     ContactEntry,
+    DmeposFee,
     Kind,
+    NdcPackage,
     ProcessingNote,
     Release,
     repeated_columns,
@@ -593,22 +598,14 @@ def section_of(code: Code) -> Section:
 
 
 def processing_note(code: Code) -> NoteText | None:
-    """The note's text from the code's own release, else from the newest release that has it."""
+    """The note's text from the code's own release, else from the newest release that has it.
+
+    A record fetched by `code_record` carries it already; any other costs one query."""
     if not code.processing_note.strip():
         return None
-    found = (
-        ProcessingNote.objects.filter(number=code.processing_note.strip())
-        .select_related("release")
-        .annotate(
-            own=Case(
-                When(release_id=code.release_id, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("own", "-release__effective_date")
-        .first()
-    )
+    if hasattr(code, "own_note_text"):
+        return _annotated_note(code)
+    found = _notes_for(code.processing_note.strip(), code.release_id).first()
     if found is None:
         return None
     return NoteText(
@@ -619,8 +616,104 @@ def processing_note(code: Code) -> NoteText | None:
     )
 
 
+def _notes_for(number, release_id):
+    """A note number's texts, the given release's first, then newest release first."""
+    return (
+        ProcessingNote.objects.filter(number=number)
+        .select_related("release")
+        .annotate(
+            own=Case(
+                When(release_id=release_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("own", "-release__effective_date")
+    )
+
+
+def _annotated_note(code: Code) -> NoteText | None:
+    number = code.processing_note.strip()
+    if code.own_note_text is not None:
+        return NoteText(number, code.own_note_text, code.release.name, from_other_release=False)
+    if code.newest_note_release_id is None:
+        return None
+    return NoteText(number, code.newest_note_text, code.newest_note_release, True)
+
+
+def _note_annotations() -> dict:
+    """The note text of the record's own release and of the newest release that has it.
+
+    Two subqueries, not one ordered by "own release first": SQLite cannot read the
+    outer row in a subquery's ORDER BY."""
+    notes = ProcessingNote.objects.filter(number=Trim(OuterRef("processing_note")))
+    newest = notes.order_by("-release__effective_date")
+    return {
+        "own_note_text": Subquery(
+            notes.filter(release_id=OuterRef("release_id")).values("text")[:1]
+        ),
+        "newest_note_text": Subquery(newest.values("text")[:1]),
+        "newest_note_release": Subquery(newest.values("release__name")[:1]),
+        "newest_note_release_id": Subquery(newest.values("release_id")[:1]),
+    }
+
+
+def _record_queryset(kind: str, code: str):
+    same_kind = Code.objects.filter(kind=OuterRef("kind"))
+    return (
+        Code.objects.select_related("release")
+        .filter(kind=kind, code=code)
+        .annotate(
+            previous_code=Subquery(
+                same_kind.filter(code__lt=OuterRef("code")).order_by("-code").values("code")[:1]
+            ),
+            next_code=Subquery(
+                same_kind.filter(code__gt=OuterRef("code")).order_by("code").values("code")[:1]
+            ),
+            **_note_annotations(),
+            has_asp_prices=Exists(AspPrice.objects.filter(hcpcs_code=OuterRef("code"))),
+            has_ndc_packages=Exists(NdcPackage.objects.filter(hcpcs_code=OuterRef("code"))),
+            has_dmepos_fees=Exists(DmeposFee.objects.filter(hcpcs=OuterRef("code"))),
+        )
+    )
+
+
+_RECORD_QUERY = CompiledQuery(_record_queryset, kind="\x00kind", code="\x00code")
+
+
+def code_record(kind: str, code: str) -> Code | None:
+    """The record a code page shows, with its release, in one query.
+
+    The same query names its neighbours in code order (`previous_code`, `next_code`),
+    carries its processing note's text (`_note_annotations`) and says whether the
+    payment files list it (`has_asp_prices`, `has_ndc_packages`, `has_dmepos_fees`), so
+    a page builds from a fixed handful of queries and skips the payment ones for the
+    many codes no payment file names. It is compiled once (codes/compiled.py).
+    """
+    return _RECORD_QUERY.first(using=Code.objects.db, kind=kind, code=code)
+
+
+def _neighbours(code: Code) -> tuple[str | None, str | None]:
+    """The codes before and after `code` among its kind: from `code_record`, else asked."""
+    if hasattr(code, "previous_code"):
+        return code.previous_code, code.next_code
+    same_kind = Code.objects.filter(kind=code.kind).values_list("code", flat=True)
+    previous = same_kind.filter(code__lt=code.code).order_by("-code").first()
+    return previous, same_kind.filter(code__gt=code.code).order_by("code").first()
+
+
+_REFERENCE_COLUMNS = tuple(repeated_columns("cross_references"))
+
+
+def _names(other: Code, code: str) -> bool:
+    return any(getattr(other, column) == code for column in _REFERENCE_COLUMNS)
+
+
 def code_page(code: Code, current_release: Release | None = None) -> CodePage:
-    """Everything the page shows about `code` (a Code fetched with its release)."""
+    """Everything the page shows about `code` (a Code fetched with its release).
+
+    One query fetches every other code the page links: those the record names, those
+    that name it as a cross-reference, and its two neighbours."""
     xrefs = [x.upper() for x in code.cross_references]
     mentioned = [
         c
@@ -628,18 +721,25 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
         if c != code.code
     ]
     wanted = set(xrefs) | set(mentioned)
+    previous_code, next_code = _neighbours(code)
+    around = {c for c in (previous_code, next_code) if c}
+    refers = reduce(or_, (Q(**{c: code.code}) for c in _REFERENCE_COLUMNS))
+    others = sorted(
+        Code.objects.filter(Q(code__in=wanted | around) | refers).only(
+            *_LINK_COLUMNS, *_REFERENCE_COLUMNS
+        ),
+        key=lambda other: (other.kind, other.code),
+    )
     known: dict[str, CodeLink] = {}
-    if wanted:
-        for other in (
-            Code.objects.filter(code__in=wanted).only(*_LINK_COLUMNS).order_by("kind", "code")
-        ):
+    for other in others:
+        if other.code in wanted:
             known.setdefault(other.code, _link(other))
-    refers = reduce(or_, (Q(**{c: code.code}) for c in repeated_columns("cross_references")))
-    referring = Code.objects.filter(refers).exclude(pk=code.pk).only(*_LINK_COLUMNS)
-    referenced_by = [_link(c) for c in referring.order_by("code")]
-    same_kind = Code.objects.filter(kind=code.kind).only(*_LINK_COLUMNS)
-    previous = same_kind.filter(code__lt=code.code).order_by("-code").first()
-    following = same_kind.filter(code__gt=code.code).order_by("code").first()
+    same_kind = {other.code: other for other in others if other.kind == code.kind}
+    previous = same_kind.get(previous_code) if previous_code else None
+    following = same_kind.get(next_code) if next_code else None
+    referenced_by = sorted(
+        (_link(o) for o in others if o.pk != code.pk and _names(o, code.code)), key=lambda c: c.code
+    )
     note = processing_note(code)
     groups = field_groups(code, known, note)
     page = CodePage(

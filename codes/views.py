@@ -349,7 +349,7 @@ def _code_response(request: HttpRequest, code: str, kind: str, as_json: bool) ->
         return redirect(reverse(_DETAIL_URLS[kind, as_json], args=[wanted]), permanent=True)
     record = None
     if 0 < len(wanted) <= 5:
-        record = Code.objects.select_related("release").filter(kind=kind, code=wanted).first()
+        record = presentation.code_record(kind, wanted)
         if record is None:
             other = Code.objects.filter(code=wanted).exclude(kind=kind).only("kind").first()
             if other is not None:

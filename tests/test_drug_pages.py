@@ -32,9 +32,10 @@ from tests.realdata import load_releases
 from tests.test_code_pages import CODE_JSON_QUERIES, CODE_PAGE_QUERIES
 
 Kind = DrugDataset.DatasetKind
-# The test codes name no code and have no note: two queries fewer (see test_code_pages).
-PLAIN_PAGE_QUERIES = CODE_PAGE_QUERIES - 2
-PLAIN_JSON_QUERIES = CODE_JSON_QUERIES - 2
+# A code the drug files list reads its payment limits and its NDC packages: two queries
+# more than a code no drug file lists (see test_code_pages), however many rows they hold.
+DRUG_PAGE_QUERIES = CODE_PAGE_QUERIES + 2
+DRUG_JSON_QUERIES = CODE_JSON_QUERIES + 2
 
 
 class DrugSectionTests(TestCase):
@@ -96,12 +97,16 @@ class DrugSectionTests(TestCase):
         self.assertNotContains(response, "N/A")
 
     def test_query_count_is_constant_whatever_the_packages(self):
-        for code in ("A0001", "J0003", "J0001", "J0002"):
-            with self.subTest(code=code), self.assertNumQueries(PLAIN_PAGE_QUERIES):
+        for code in ("J0003", "J0001", "J0002"):
+            with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):
                 self.page(code)
 
+    def test_code_no_drug_file_lists_skips_the_drug_queries(self):
+        with self.assertNumQueries(CODE_PAGE_QUERIES):
+            self.page("A0001")
+
     def test_code_json_carries_the_drug_fields(self):
-        with self.assertNumQueries(PLAIN_JSON_QUERIES):
+        with self.assertNumQueries(DRUG_JSON_QUERIES):
             data = self.client.get(reverse("codes:detail_json", args=["J0001"])).json()
         pricing = data["drug_pricing"]
         assert [p["quarter"] for p in pricing["prices"]] == ["2031-apr", "2031-jan"]
@@ -294,11 +299,12 @@ class RealDrugPageTests(AspRealDataTestCase):
             self.assertContains(response, f'href="{reverse("codes:detail", args=["J9271"])}"')
 
     def test_code_page_query_count_with_many_packages(self):
-        # J7512 has the most crosswalk rows (175), J9271 two, E0100 none; none of the
-        # three names another code or has a note.
-        for code in ("J7512", "J9271", "E0100"):
-            with self.subTest(code=code), self.assertNumQueries(PLAIN_PAGE_QUERIES):
+        # J7512 has the most crosswalk rows (175), J9271 two.
+        for code in ("J7512", "J9271"):
+            with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):
                 self.client.get(reverse("codes:detail", args=[code]))
+        with self.assertNumQueries(CODE_PAGE_QUERIES):
+            self.client.get(reverse("codes:detail", args=["E0100"]))
 
     def test_list_and_changes_on_the_real_quarters(self):
         response = self.client.get(reverse("codes:drug_prices"), {"sort": "-limit"})

@@ -260,7 +260,7 @@ def fee_json(fee: DmeposFee) -> dict:
 
 def code_section(code: Code, params) -> CodeFees | None:
     """The fee schedule section of a code page, or None when the code has no fees (one query)."""
-    if code.kind != Kind.PROCEDURE:
+    if code.kind != Kind.PROCEDURE or not getattr(code, "has_dmepos_fees", True):
         return None
     rows = list(
         DmeposFee.objects.filter(hcpcs=code.code)

@@ -152,6 +152,9 @@ def code_pricing(code: Code) -> CodePricing | None:
     """A procedure code's drug pricing, or None when no drug file lists it (two queries)."""
     if code.kind != Kind.PROCEDURE:
         return None
+    # A record from presentation.code_record says already whether the files list it.
+    if not getattr(code, "has_asp_prices", True) and not getattr(code, "has_ndc_packages", True):
+        return None
     prices = list(
         AspPrice.objects.filter(hcpcs_code=code.code)
         .select_related("dataset")
