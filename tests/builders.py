@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from codes import importer
-from codes.importer import TEXT_LAYOUT, WORKBOOK_COLUMNS
+from codes.importer.parse import TEXT_LAYOUT, WORKBOOK_COLUMNS
 
 
 def record_lines(
