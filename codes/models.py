@@ -17,30 +17,12 @@ from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
+
+# The record layout's repeated fields, named here too for the modules that query them.
+from codes.layout import REPEATED_FIELDS as REPEATED_FIELDS
+from codes.layout import glossary_key as glossary_key
+from codes.layout import repeated_columns
 from codes.querysets import CodeQuerySet
-
-# Repeated fields of the record layout: glossary key -> (column prefix, occurrences).
-REPEATED_FIELDS: dict[str, tuple[str, int]] = {
-    "pricing_indicators": ("pricing_indicator", 4),
-    "cim_references": ("cim_reference", 3),
-    "mcm_references": ("mcm_reference", 3),
-    "lab_certifications": ("lab_certification", 8),
-    "cross_references": ("cross_reference", 5),
-    "type_of_service_codes": ("type_of_service", 5),
-}
-
-
-def repeated_columns(group: str) -> list[str]:
-    prefix, count = REPEATED_FIELDS[group]
-    return [f"{prefix}_{n}" for n in range(1, count + 1)]
-
-
-def glossary_key(field_name: str) -> str:
-    """The FIELD_DOCS key that explains a model column."""
-    for group, (prefix, count) in REPEATED_FIELDS.items():
-        if field_name in {f"{prefix}_{n}" for n in range(1, count + 1)}:
-            return group
-    return field_name
 
 
 def _char(max_length: int, **kwargs) -> models.CharField:
@@ -97,7 +79,11 @@ class Release(models.Model):
 
 
 class CmsRecord(models.Model):
-    """Every field of the CMS record layout, named after it, values as published."""
+    """Every field of the CMS record layout, named after it, values as published.
+
+    Declared column by column, so that migrations read plainly; tests/test_layout.py
+    holds these declarations to `codes.layout`.
+    """
 
     kind = models.CharField(max_length=9, choices=Kind.choices)
     code = models.CharField(max_length=5)

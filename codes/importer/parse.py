@@ -25,16 +25,17 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from codes import layout
 from codes.reference import CODE_TABLES, FIELD_DOCS
 
 RECORD_LENGTH = 320
@@ -60,87 +61,25 @@ FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
 CONTINUATION_IDS = {"4": "procedure", "8": "modifier"}
 
 
-# (column, first position, last position), 1-based inclusive, from the record layout.
+# (column, first position, last position), 1-based inclusive, of every column a first
+# line holds after the descriptions.
 TEXT_LAYOUT: list[tuple[str, int, int]] = [
-    ("pricing_indicator_1", 120, 121),
-    ("pricing_indicator_2", 122, 123),
-    ("pricing_indicator_3", 124, 125),
-    ("pricing_indicator_4", 126, 127),
-    ("multiple_pricing_indicator", 128, 128),
-    ("cim_reference_1", 129, 134),
-    ("cim_reference_2", 135, 140),
-    ("cim_reference_3", 141, 146),
-    ("mcm_reference_1", 147, 154),
-    ("mcm_reference_2", 155, 162),
-    ("mcm_reference_3", 163, 170),
-    ("statute", 171, 180),
-    *[(f"lab_certification_{n}", 181 + 3 * (n - 1), 183 + 3 * (n - 1)) for n in range(1, 9)],
-    *[(f"cross_reference_{n}", 205 + 5 * (n - 1), 209 + 5 * (n - 1)) for n in range(1, 6)],
-    ("coverage_code", 230, 230),
-    ("asc_group", 231, 232),
-    ("asc_effective_date", 233, 240),
-    ("opps_group", 241, 243),
-    ("opps_indicator", 244, 244),
-    ("opps_effective_date", 245, 252),
-    ("processing_note", 253, 256),
-    ("betos_code", 257, 259),
-    *[(f"type_of_service_{n}", 260 + n, 260 + n) for n in range(1, 6)],
-    ("anesthesia_base_units", 266, 268),
-    ("date_added", 269, 276),
-    ("action_effective_date", 277, 284),
-    ("termination_date", 285, 292),
-    ("action_code", 293, 293),
+    (column, first, last)
+    for field in layout.FIELDS[layout.FIELDS.index(layout.BY_NAME["short_description"]) + 1 :]
+    for column, (first, last) in zip(field.columns, field.spans, strict=True)
 ]
-
-
-# Workbook column heading -> record column.
+# Workbook column heading -> record column (the record id's column becomes the kind).
 WORKBOOK_COLUMNS: dict[str, str] = {
-    "HCPC": "code",
-    "SEQNUM": "sequence_number",
-    "RECID": "record_id",
-    "LONG DESCRIPTION": "long_description",
-    "SHORT DESCRIPTION": "short_description",
-    **{f"PRICE{n}": f"pricing_indicator_{n}" for n in range(1, 5)},
-    "MULT_PI": "multiple_pricing_indicator",
-    **{f"CIM{n}": f"cim_reference_{n}" for n in range(1, 4)},
-    **{f"MCM{n}": f"mcm_reference_{n}" for n in range(1, 4)},
-    "STATUTE": "statute",
-    **{f"LABCERT{n}": f"lab_certification_{n}" for n in range(1, 9)},
-    **{f"XREF{n}": f"cross_reference_{n}" for n in range(1, 6)},
-    "COV": "coverage_code",
-    "ASC_GRP": "asc_group",
-    "ASC_DT": "asc_effective_date",
-    "OPPS": "opps_group",
-    "OPPS_PI": "opps_indicator",
-    "OPPS_DT": "opps_effective_date",
-    "PROCNOTE": "processing_note",
-    "BETOS": "betos_code",
-    **{f"TOS{n}": f"type_of_service_{n}" for n in range(1, 6)},
-    "ANEST_BU": "anesthesia_base_units",
-    "ADD DT": "date_added",
-    "ACT EFF DT": "action_effective_date",
-    "TERM DT": "termination_date",
-    "ACTION CD": "action_code",
+    heading: "record_id" if field.type == layout.KIND else column
+    for field in layout.FIELDS
+    for heading, column in zip(field.headings, field.columns, strict=True)
 }
-
-
-DATE_COLUMNS = {
-    "asc_effective_date",
-    "opps_effective_date",
-    "date_added",
-    "action_effective_date",
-    "termination_date",
-}
-
-
+DATE_COLUMNS = frozenset(layout.columns_of_type(layout.DATE))
+INTEGER_COLUMNS = frozenset(layout.columns_of_type(layout.INTEGER))
 # Numeric workbook cells lose their leading zeros; these coded columns get them back.
 ZERO_PADDED_WIDTHS = {
-    **{f"pricing_indicator_{n}": 2 for n in range(1, 5)},
-    **{f"lab_certification_{n}": 3 for n in range(1, 9)},
-    "opps_group": 3,
-    "processing_note": 4,
+    column: field.width for column, field in layout.FIELD_OF_COLUMN.items() if field.zero_padded
 }
-
 
 NOTE_START = re.compile(r"^\s*(\d{4})--(.*)$")
 
@@ -155,62 +94,28 @@ class ImportFailure(Exception):
         super().__init__(f"{where}: {message}")
 
 
+_HEAD = layout.COLUMNS[: layout.COLUMNS.index("short_description") + 1]
+_REST = layout.COLUMNS[len(_HEAD) :]
+_BLANK = {layout.DATE: None, layout.INTEGER: None}
+
+
 # A named tuple, not a frozen dataclass: as immutable, but built in one step, where a
 # frozen dataclass sets each of its 50 fields through object.__setattr__ (a tenth of an
-# import's time).
-class CodeRecord(NamedTuple):
+# import's time). Its fields are the layout's columns, with the line the record was read
+# from after the descriptions and the text that fits no format last.
+class CodeRecord(
+    namedtuple(
+        "CodeRecord",
+        [*_HEAD, "source_line", *_REST, "unparsed"],
+        defaults=[
+            *(_BLANK.get(layout.FIELD_OF_COLUMN[c].type, "") for c in _REST),
+            MappingProxyType({}),
+        ],
+    )
+):
     """One procedure code or modifier as a release file gives it (text exactly as read)."""
 
-    kind: str
-    code: str
-    sequence_number: str
-    long_description: str
-    short_description: str
-    source_line: int
-    pricing_indicator_1: str = ""
-    pricing_indicator_2: str = ""
-    pricing_indicator_3: str = ""
-    pricing_indicator_4: str = ""
-    multiple_pricing_indicator: str = ""
-    cim_reference_1: str = ""
-    cim_reference_2: str = ""
-    cim_reference_3: str = ""
-    mcm_reference_1: str = ""
-    mcm_reference_2: str = ""
-    mcm_reference_3: str = ""
-    statute: str = ""
-    lab_certification_1: str = ""
-    lab_certification_2: str = ""
-    lab_certification_3: str = ""
-    lab_certification_4: str = ""
-    lab_certification_5: str = ""
-    lab_certification_6: str = ""
-    lab_certification_7: str = ""
-    lab_certification_8: str = ""
-    cross_reference_1: str = ""
-    cross_reference_2: str = ""
-    cross_reference_3: str = ""
-    cross_reference_4: str = ""
-    cross_reference_5: str = ""
-    coverage_code: str = ""
-    asc_group: str = ""
-    asc_effective_date: date | None = None
-    opps_group: str = ""
-    opps_indicator: str = ""
-    opps_effective_date: date | None = None
-    processing_note: str = ""
-    betos_code: str = ""
-    type_of_service_1: str = ""
-    type_of_service_2: str = ""
-    type_of_service_3: str = ""
-    type_of_service_4: str = ""
-    type_of_service_5: str = ""
-    anesthesia_base_units: int | None = None
-    date_added: date | None = None
-    action_effective_date: date | None = None
-    termination_date: date | None = None
-    action_code: str = ""
-    unparsed: Mapping[str, str] = MappingProxyType({})
+    __slots__ = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -240,7 +145,7 @@ _KIND, _CODE, _LONG, _SOURCE_LINE = (
 )
 
 
-_UNITS = _SLOTS.index("anesthesia_base_units")
+_INTEGER_SLOTS = tuple((i, name) for i, name in enumerate(_SLOTS) if name in INTEGER_COLUMNS)
 
 
 _DATE_SLOTS = tuple((i, name) for i, name in enumerate(_SLOTS) if name in DATE_COLUMNS)
@@ -424,11 +329,10 @@ def _refuse_utf8(data: bytes, source: str) -> None:
 # give: kind and source line). Slicing past the end of a trimmed line gives "", as the
 # blanks it lost would after stripping.
 _TEXT_POSITIONS = {
-    "code": (1, 5),
-    "sequence_number": (6, 10),
-    "long_description": (12, 91),
-    "short_description": (92, 119),
-    **{column: (first, last) for column, first, last in TEXT_LAYOUT},
+    column: span
+    for field in layout.FIELDS
+    if field.type != layout.KIND
+    for column, span in zip(field.columns, field.spans, strict=True)
 }
 
 
@@ -545,7 +449,7 @@ def _first_line_values(line: str, kind: str, source: str, number: int, dates: di
 
 
 def _typed(values: list, dates: dict[str, date | None]) -> list:
-    """Dates and base units become typed values; `values` gets its `unparsed` appended.
+    """Dates and whole numbers become typed values; `values` gets its `unparsed` appended.
 
     CMS occasionally publishes a value its own layout does not allow (2018-jan has five
     ASC dates of six digits, shifted one field left). Such text is kept verbatim in
@@ -566,10 +470,11 @@ def _typed(values: list, dates: dict[str, date | None]) -> list:
         values[position] = day
         if day is None:
             unparsed[column] = text
-    units = values[_UNITS]
-    values[_UNITS] = int(units) if units.isdigit() else None
-    if units and not units.isdigit():
-        unparsed["anesthesia_base_units"] = units
+    for position, column in _INTEGER_SLOTS:
+        text = values[position]
+        values[position] = int(text) if text.isdigit() else None
+        if text and not text.isdigit():
+            unparsed[column] = text
     values.append(unparsed)
     return values
 
@@ -720,12 +625,7 @@ def _coded_columns() -> dict[str, frozenset[str]]:
     for doc in FIELD_DOCS.values():
         if doc.name == "kind" or doc.table not in CODE_TABLES:
             continue
-        columns = (
-            [doc.name]
-            if doc.repeats == 1
-            else [f"{doc.table}_{n}" for n in range(1, doc.repeats + 1)]
-        )
-        for column in columns:
+        for column in layout.BY_NAME[doc.name].columns:
             allowed[column] = frozenset(CODE_TABLES[doc.table])
     return allowed
 
@@ -755,7 +655,7 @@ def record_warnings(records: list[CodeRecord], unit: str = "line") -> list[str]:
                 )
     for record in records:
         for column, text in record.unparsed.items():
-            expected = "a whole number" if column == "anesthesia_base_units" else "a YYYYMMDD date"
+            expected = "a whole number" if column in INTEGER_COLUMNS else "a YYYYMMDD date"
             found.append(
                 (
                     record.source_line,
