@@ -34,15 +34,9 @@ from codes.importer.parse import (
 )
 
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-
-
 RECORD_FILE = re.compile(r"ANWEB[^/]*\.(txt|xlsx)$", re.IGNORECASE)
-
-
 # CMS ships corrections in the record layout, named ..._ANWEB_Corrections_...: not a release.
 CORRECTIONS_FILE = re.compile(r"correction", re.IGNORECASE)
-
-
 NOTES_FILE = re.compile(r"proc_notes[^/]*\.txt$", re.IGNORECASE)
 
 

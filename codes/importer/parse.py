@@ -39,27 +39,16 @@ from codes import layout
 from codes.reference import CODE_TABLES, FIELD_DOCS
 
 RECORD_LENGTH = 320
-
-
 # A first line (record id 3 or 7) carries data through the action code, column 293.
 FIRST_LINE_MINIMUM = 293
-
-
 # The most an import reads of one file, zip member or download. CMS's files are under
 # 10 MB (the largest, 2025-jan's ANWEB .txt, is 5.1 MB; a workbook's sheet inflates to
 # 14.4 MB), so 50 MB leaves room for growth while keeping memory bounded.
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-
 # How many warnings a summary lists one by one (the count is always given).
 WARNINGS_LISTED = 20
-
-
 FIRST_LINE_IDS = {"3": "procedure", "7": "modifier"}
-
-
 CONTINUATION_IDS = {"4": "procedure", "8": "modifier"}
-
 
 # (column, first position, last position), 1-based inclusive, of every column a first
 # line holds after the descriptions.
