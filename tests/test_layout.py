@@ -102,3 +102,24 @@ def test_a_field_added_to_the_layout_is_parsed_with_its_type_and_no_django():
         "future_flag future_date_2",
         "[]",
     ]
+
+
+def test_a_field_in_a_page_group_and_the_glossary_shows_as_a_page_row_and_in_json(monkeypatch):
+    from codes import presentation
+    from codes.models import Code
+    from codes.reference import FieldDoc
+
+    doc = FieldDoc(name="future_flag", label="Future flag", short="A flag.", full="A flag.")
+    monkeypatch.setitem(FIELD_DOCS, "future_flag", doc)
+    index = [key for key, _, _ in layout.GROUPS].index("status")
+    key, heading, names = layout.GROUPS[index]
+    groups = list(layout.GROUPS)
+    groups[index] = (key, heading, (*names, "future_flag"))
+    monkeypatch.setattr(presentation, "FIELD_GROUPS", groups)
+    record = Code(kind="procedure", code="X0001", short_description="Short")
+    record.future_flag = "Y"  # the model column its migration would add
+
+    status = next(g for g in presentation.field_groups(record) if g.key == "status")
+    row = status.rows[-1]
+    assert (row.name, row.label, row.columns) == ("future_flag", "Future flag", ("future_flag",))
+    assert row.as_json()["values"] == [{"value": "Y", "meaning": None}]
