@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-browser lint format bench loadtest serve-prod clean
+.PHONY: run setup test test-browser lint format lock bench loadtest serve-prod clean
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -19,19 +19,23 @@ setup: $(STAMP)
 	$(BIN)/python manage.py import_asp --all
 	$(BIN)/python manage.py import_dmepos --all
 
-$(STAMP): pyproject.toml
+# The versions pinned in requirements-dev.lock, so every run tests the same set
+# (scripts/lock-dependencies.sh rewrites it from the ranges in pyproject.toml).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements-dev.lock -e ".[dev]"
 	touch $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy codes hcpcs_site
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The page-store tests start their own redis-server (Debian's package).
 	sh scripts/ensure-command.sh redis-server redis-server
-	$(BIN)/python -m pytest -m "not browser" -n auto
+	# Coverage of this run only: branch coverage, a total and a floor (pyproject.toml).
+	$(BIN)/python -m pytest -m "not browser" -n auto --cov --cov-report=term
 	scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" -n auto
 	$(MAKE) test-browser
 
@@ -57,10 +61,15 @@ loadtest: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy codes hcpcs_site
+
+# After changing a range in pyproject.toml: fresh virtualenvs, then pip freeze.
+lock:
+	PYTHON=$(PYTHON) scripts/lock-dependencies.sh
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov

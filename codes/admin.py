@@ -123,11 +123,10 @@ class SearchMissAdmin(admin.ModelAdmin):
     """What people searched for and found little: tune codes/data/thesaurus.toml from it.
     Rows are counted by the search page; delete the ones a thesaurus change answered."""
 
-    list_display = ["query", "count", "results", "first_seen", "last_seen"]
+    list_display = readonly_fields = ("query", "count", "results", "first_seen", "last_seen")
     list_filter = ["results"]
     search_fields = ["query"]
     ordering = ["-count", "query"]
-    readonly_fields = list_display
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -2,9 +2,12 @@ from django.http import HttpRequest
 
 from codes.models import Release
 
+_CACHED = "_current_release"  # an attribute of the request, so one query per request
+
 
 def site(request: HttpRequest) -> dict:
     """The release every page names as its source (one query, cached per request)."""
-    if not hasattr(request, "_current_release"):
-        request._current_release = Release.objects.order_by("-effective_date").first()
-    return {"current_release": request._current_release}
+    if not hasattr(request, _CACHED):
+        setattr(request, _CACHED, Release.objects.current())
+    release: Release | None = getattr(request, _CACHED)
+    return {"current_release": release}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Case, When
 from django.db.models.functions import Length
@@ -14,13 +12,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from codes import lookup
+from codes.code_shapes import CODE_PART
 from codes.models import Code, repeated_columns
+from codes.search import MAX_QUERY_LENGTH
 from codes.sitemaps import SITEMAPS, sections_in_use
 
 SUGGESTION_LIMIT = 8
-# Longer text is not a code lookup and only slows the full-text match down.
-QUERY_MAX_LENGTH = 100
-CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,5}")
 SUGGESTION_FIELDS = (
     "kind",
     "code",
@@ -32,12 +29,14 @@ SUGGESTION_FIELDS = (
 
 @require_safe
 def sitemap_index(request: HttpRequest) -> HttpResponse:
-    return sitemap_views.index(request, sections_in_use(), sitemap_url_name="sitemap_section")
+    # django-stubs wants dict[str, Sitemap | type[Sitemap]]; a dict of instances is one.
+    sitemaps = sections_in_use()
+    return sitemap_views.index(request, sitemaps, sitemap_url_name="sitemap_section")  # type: ignore[arg-type]
 
 
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
-    return sitemap_views.sitemap(request, SITEMAPS, section=section)
+    return sitemap_views.sitemap(request, SITEMAPS, section=section)  # type: ignore[arg-type]
 
 
 @require_safe
@@ -69,10 +68,10 @@ def suggestions(text: str) -> list[Code]:
     and "A4" the modifier and the A4 codes), then full-text matches best-first (active
     first there too).
     """
-    text = text.strip()[:QUERY_MAX_LENGTH]
+    text = text.strip()[:MAX_QUERY_LENGTH]
     found: list[Code] = []
-    if CODE_PREFIX.fullmatch(text):
-        upper = text.upper()
+    upper = text.upper()
+    if text.isascii() and CODE_PART.fullmatch(upper):
         found = list(
             Code.objects.filter(code__startswith=upper)
             .only(*SUGGESTION_FIELDS)
@@ -110,7 +109,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
         # The OpenSearch suggestions shape browsers read: query, completions, texts, URLs.
         return JsonResponse(
             [
-                text[:QUERY_MAX_LENGTH],
+                text[:MAX_QUERY_LENGTH],
                 [code.code for code in found],
                 [code.short_description for code in found],
                 [request.build_absolute_uri(code.get_absolute_url()) for code in found],
@@ -128,4 +127,4 @@ def suggest(request: HttpRequest) -> JsonResponse:
         }
         for code in found
     ]
-    return JsonResponse({"query": text[:QUERY_MAX_LENGTH], "results": results})
+    return JsonResponse({"query": text[:MAX_QUERY_LENGTH], "results": results})

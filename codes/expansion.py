@@ -2,7 +2,7 @@
 
 CMS describes a drug by its generic name ("Injection, pembrolizumab, 1 mg") and an item
 by its catalogue wording ("Lumbar orthosis …", "Ostomy pouch …"); coders are handed brand
-names and everyday words. Search (`codes/search.py`) reads a query through `Expansions`:
+names and everyday words. Search (`codes/search/`) reads a query through `Expansions`:
 a word or phrase found here is searched as itself *and* as the CMS words it stands for,
 and the results page says so ("keytruda: also searched as pembrolizumab").
 
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from codes.code_shapes import CODE_IN_TEXT
 from codes.payments import drugs
 
 THESAURUS_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.toml"
@@ -45,7 +46,6 @@ MAX_PHRASE_WORDS = 3
 MIN_DICTIONARY_NAME = 4
 DICTIONARY_PACKAGE = "drug_named_entity_recognition"
 DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
-CODE_TARGET = re.compile(r"[A-Za-z]\d{4}")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -164,7 +164,7 @@ class Expansion:
     @property
     def shown_targets(self) -> list[str]:
         """Targets as the results page names them: codes in capitals."""
-        return [t.upper() if CODE_TARGET.fullmatch(t) else t for t in self.targets]
+        return [t.upper() if CODE_IN_TEXT.fullmatch(t) else t for t in self.targets]
 
 
 class Expansions:

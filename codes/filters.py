@@ -10,19 +10,25 @@ from __future__ import annotations
 import html
 import re
 import string
+from collections.abc import Iterable
 from functools import partial
+from typing import cast
 
 import django_filters
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
+from django.forms import ChoiceField
 from django.utils.safestring import mark_safe
 
+from codes import code_shapes
 from codes.models import repeated_columns
+from codes.querysets import CodeQuerySet
 from codes.reference import CODE_TABLES, OFFERED_SECTIONS, SECTIONS_BY_SLUG
 
 STATUS_CHOICES = [("active", "Active"), ("terminated", "Terminated")]
 CODE_PART = RegexValidator(
-    re.compile(r"^[A-Z0-9]{1,5}$"), "Enter up to five letters and digits, e.g. E0100."
+    re.compile(rf"^(?:{code_shapes.CODE_PART.pattern})$"),
+    "Enter up to five letters and digits, e.g. E0100.",
 )
 # Parameters whose values are codes or code-table keys, compared in upper case.
 UPPERCASE_PARAMETERS = ("section", "from_code", "to_code", "coverage", "betos", "action")
@@ -129,7 +135,7 @@ class CodeFilter(django_filters.FilterSet):
             return {}
         return {name: value for name, value in self.form.cleaned_data.items() if value}
 
-    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_q(self, queryset: CodeQuerySet, name: str, value: str) -> QuerySet:
         # Lists are in code order: matching codes, without scoring each one.
         return queryset.matching(value)
 
@@ -149,7 +155,7 @@ class CodeFilter(django_filters.FilterSet):
     def filter_pricing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(_any_column("pricing_indicators", value))
 
-    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_status(self, queryset: CodeQuerySet, name: str, value: str) -> QuerySet:
         return queryset.active() if value == "active" else queryset.terminated()
 
 
@@ -159,9 +165,11 @@ _ESCAPED_CHOICES: dict[tuple[type, str], list[tuple[str, str, str]]] = {}
 def _escaped_choices(filterset: CodeFilter, name: str) -> list[tuple[str, str, str]]:
     held = _ESCAPED_CHOICES.get((type(filterset), name))
     if held is None:
+        field = cast(ChoiceField, filterset.form.fields[name])
+        # Django normalises choices to pairs; the stubs type the getter as any accepted input.
+        choices = cast(Iterable[tuple[object, object]], field.choices)
         held = [
-            (str(key), html.escape(str(key)), html.escape(str(label)))
-            for key, label in filterset.form.fields[name].choices
+            (str(key), html.escape(str(key)), html.escape(str(label))) for key, label in choices
         ]
         _ESCAPED_CHOICES[type(filterset), name] = held
     return held
@@ -185,8 +193,10 @@ class ModifierFilter(CodeFilter):
         label="First letter",
         choices=_letter_choices,
     )
-    from_code = None
-    to_code = None
-    betos = None
-    type_of_service = None
-    pricing = None
+    # None removes the inherited filter, as django-filter documents; its stubs only allow
+    # the filter's own type for the attribute.
+    from_code = None  # type: ignore[assignment]
+    to_code = None  # type: ignore[assignment]
+    betos = None  # type: ignore[assignment]
+    type_of_service = None  # type: ignore[assignment]
+    pricing = None  # type: ignore[assignment]

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
-        release = Release.objects.order_by("-effective_date").only("name").first()
+        release = Release.objects.only("name").current()
     except DatabaseError:
         logger.exception("healthz: database unreachable")
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)

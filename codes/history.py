@@ -25,11 +25,12 @@ comparison of the files; a change of spacing alone is flagged as such on the pag
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import hashlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.core.cache import cache
@@ -38,6 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import layout, reference
+from codes.code_shapes import CPT_CODE
 from codes.models import (
     CmsRecord,
     Code,
@@ -145,9 +147,6 @@ class FieldChange:
         """True when only the spaces between the words changed (a doubled space, say)."""
         return self.old != self.new and self.old.split() == self.new.split()
 
-    def as_json(self) -> dict:
-        return {"field": self.key, "label": self.label, "old": self.old, "new": self.new}
-
 
 def field_changes(old: dict, new: dict) -> list[FieldChange]:
     """Every field that differs between two records' values, in record-layout order."""
@@ -199,10 +198,6 @@ class HistoryEntry:
         return self.ended is not None
 
     @property
-    def labels(self) -> list[str]:
-        return [EVENT_LABELS[e] for e in self.events]
-
-    @property
     def badges(self) -> list[tuple[str, str]]:
         return [(e, EVENT_LABELS[e]) for e in self.events]
 
@@ -215,18 +210,8 @@ class HistoryEntry:
         return self.version.action_meaning if self.version else None
 
     @property
-    def action_effective_date(self) -> date | None:
+    def action_effective_date(self) -> datetime.date | None:  # `date` is the property above
         return self.version.action_effective_date if self.version else None
-
-    def as_json(self) -> dict:
-        return {
-            "release": self.release.name,
-            "date": self.date.isoformat(),
-            "events": self.events,
-            "action_code": self.action_code,
-            "action_effective_date": _iso(self.action_effective_date),
-            "changes": [c.as_json() for c in self.changes],
-        }
 
 
 @dataclass
@@ -244,9 +229,6 @@ class CodeHistory:
     def in_current_release(self) -> bool:
         return self.last_seen is not None and self.last_seen == self.current_release
 
-    def as_json(self) -> list[dict]:
-        return [e.as_json() for e in self.entries]
-
 
 def _values(version: CodeVersion) -> dict:
     return {c: getattr(version, c) for c in compared_columns()}
@@ -254,7 +236,7 @@ def _values(version: CodeVersion) -> dict:
 
 def code_history(code: Code) -> CodeHistory:
     """The releases in which `code` changed, newest first (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     versions = {v.release_id: v for v in CodeVersion.objects.filter(code_ref=code).order_by()}
     entries: list[HistoryEntry] = []
     previous: CodeVersion | None = None
@@ -357,7 +339,7 @@ MONTH_NAMES = {1: "jan", 4: "apr", 7: "jul", 10: "oct"}
 
 def quarters_between(earlier: date, later: date) -> list[str]:
     """The names of the quarterly releases effective after `earlier` and before `later`."""
-    names = []
+    names: list[str] = []
     year, month = earlier.year, earlier.month
     while True:
         following = [m for m in QUARTER_MONTHS if m > month]
@@ -406,7 +388,7 @@ class ListedCode:
         return self.section == section
 
     def as_json(self) -> dict:
-        data = {
+        data: dict[str, object] = {
             "kind": self.kind,
             "code": self.code,
             "short_description": self.short_description,
@@ -469,12 +451,14 @@ class ReleaseChanges:
             return [c for c in codes if c.in_section(section)]
 
         by_field = [FieldChanges(f.key, f.label, keep(f.codes)) for f in self.by_field]
-        return ReleaseChanges(
-            self.release,
-            self.previous,
-            *(keep(getattr(self, name)) for name in self.LISTS),
+        return replace(
+            self,
+            added=keep(self.added),
+            terminated=keep(self.terminated),
+            disappeared=keep(self.disappeared),
+            reactivated=keep(self.reactivated),
+            changed=keep(self.changed),
             by_field=[f for f in by_field if f.codes],
-            sections=self.sections,
         )
 
     @property
@@ -544,7 +528,7 @@ def previous_release(release: Release, releases: list[Release]) -> Release | Non
 
 def compare_releases(release: Release) -> ReleaseChanges:
     """What `release` changed against the release loaded before it (two queries)."""
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     previous = previous_release(release, releases)
     wanted = [release.pk] if previous is None else [release.pk, previous.pk]
     columns = CmsRecord.record_field_names()
@@ -569,7 +553,7 @@ def compare_releases(release: Release) -> ReleaseChanges:
     for code_ref in sorted(new.keys() | old.keys(), key=lambda k: _sort_key(new.get(k) or old[k])):
         after, before = new.get(code_ref), old.get(code_ref)
         if after is None:
-            changes.disappeared.append(_listed(before))
+            changes.disappeared.append(_listed(old[code_ref]))
             continue
         if before is None:
             changes.added.append(_listed(after))
@@ -586,8 +570,8 @@ def compare_releases(release: Release) -> ReleaseChanges:
         for change in field_changes(before, after):
             group = by_field.setdefault(change.key, FieldChanges(change.key, change.label, []))
             group.codes.append(_listed(after, change))
-    order = [key for key, _ in _field_units()]
-    changes.by_field = sorted(by_field.values(), key=lambda f: order.index(f.key))
+    field_order = [key for key, _ in _field_units()]
+    changes.by_field = sorted(by_field.values(), key=lambda f: field_order.index(f.key))
     return changes
 
 
@@ -613,7 +597,7 @@ def _listed(values: dict, change: FieldChange | None = None, added_here=False) -
 
 
 def _cross_reference_url(code: str) -> str:
-    return "" if reference.CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
+    return "" if CPT_CODE.fullmatch(code) else code_page_url(Kind.PROCEDURE, code)
 
 
 # Every release at once --------------------------------------------------------------------
@@ -658,7 +642,7 @@ def release_summaries() -> list[ReleaseSummary]:
     so after an import only the new pairs are counted. One query when every pair is
     cached, three otherwise.
     """
-    releases = list(Release.objects.order_by("effective_date"))
+    releases = list(Release.objects.oldest_first())
     summaries = [ReleaseSummary(r, releases[i - 1] if i else None) for i, r in enumerate(releases)]
     keys = {s.release.pk: _pair_key(s.release, s.previous) for s in summaries if s.previous}
     counts = cache.get_many(keys.values())
@@ -691,10 +675,10 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
     release before it, unmatched in the next one, give the codes that disappeared.
     """
     found = {pk: [0, 0, 0, 0] for pk in release_ids}
-    order = list(Release.objects.order_by("effective_date").values_list("pk", flat=True))
+    order = list(Release.objects.oldest_first().values_list("pk", flat=True))
     previous_of = {pk: prev for prev, pk in itertools.pairwise(order) if pk in found}
     if not previous_of:
-        return {pk: tuple(values) for pk, values in found.items()}
+        return {pk: _as_counts(values) for pk, values in found.items()}
     next_of = {prev: pk for pk, prev in previous_of.items()}
     counted = Q(release_id__in=list(previous_of))
     listed_before = counted & Q(previous__isnull=False)
@@ -723,7 +707,12 @@ def _count_changes(release_ids: list[int]) -> dict[int, tuple[int, int, int, int
             values[0], values[1], values[3] = row["added"], row["terminated"], row["changed"]
         if row["release_id"] in next_of:
             found[next_of[row["release_id"]]][2] = row["gone_in_next"]
-    return {pk: tuple(values) for pk, values in found.items()}
+    return {pk: _as_counts(values) for pk, values in found.items()}
+
+
+def _as_counts(values: list[int]) -> tuple[int, int, int, int]:
+    added, terminated, disappeared, changed = values
+    return added, terminated, disappeared, changed
 
 
 def _version_in(release_of: dict[int, int]) -> FilteredRelation:

@@ -12,14 +12,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from codes.code_shapes import CPT_CODE, HCPCS_CODE, MODIFIER
 from codes.models import Code, Kind, code_page_url, repeated_columns
 
 # Spaces, dashes, dots and slashes people put inside a code: "E-0601", "e 0601", "J 9035".
 SEPARATORS = re.compile(r"[\s\-./_]+")
-HCPCS_CODE = re.compile(r"[A-Z]\d{4}")
-MODIFIER = re.compile(r"[A-Z0-9]{2}")
-# CPT (the AMA's Level I codes): five digits, or four digits and F, T or U.
-CPT_CODE = re.compile(r"\d{5}|\d{4}[FTU]")
 # Longer text is words, not a code with separators in it.
 MAX_CODE_TEXT = 12
 

@@ -10,19 +10,18 @@ they keep their order and stay filterable on every database.
 from __future__ import annotations
 
 import functools
-import re
 from urllib.parse import quote
 
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
+from codes.code_shapes import CODE_PART
 
 # The record layout's repeated fields, named here too for the modules that query them.
 from codes.layout import REPEATED_FIELDS as REPEATED_FIELDS
-from codes.layout import glossary_key as glossary_key
 from codes.layout import repeated_columns
-from codes.querysets import CodeQuerySet
+from codes.querysets import CodeQuerySet, ReleaseQuerySet
 
 
 def _char(max_length: int, **kwargs) -> models.CharField:
@@ -35,8 +34,10 @@ class Kind(models.TextChoices):
 
 
 # URL names of the canonical code pages.
-CODE_PAGES = {Kind.PROCEDURE: "codes:detail", Kind.MODIFIER: "codes:modifier_detail"}
-_PLAIN_CODE = re.compile(r"[A-Z0-9]{1,5}")
+CODE_PAGES: dict[str, str] = {
+    Kind.PROCEDURE: "codes:detail",
+    Kind.MODIFIER: "codes:modifier_detail",
+}
 _PLACEHOLDER = "00000"
 
 
@@ -51,7 +52,7 @@ def code_page_url(kind: str, code: str) -> str:
     reverse() costs more than rendering a list row, and a page lists fifty codes.
     """
     url_name = CODE_PAGES[kind]
-    if not _PLAIN_CODE.fullmatch(code):
+    if not CODE_PART.fullmatch(code):
         return reverse(url_name, args=[code])
     pattern = _code_page_pattern(url_name, get_script_prefix(), get_urlconf())
     head, _, tail = pattern.rpartition(_PLACEHOLDER)
@@ -66,6 +67,8 @@ class Release(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     procedure_count = models.PositiveIntegerField(default=0)
     modifier_count = models.PositiveIntegerField(default=0)
+
+    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_date"]
@@ -85,7 +88,7 @@ class CmsRecord(models.Model):
     holds these declarations to `codes.layout`.
     """
 
-    kind = models.CharField(max_length=9, choices=Kind.choices)
+    kind = models.CharField(max_length=9, choices=Kind)
     code = models.CharField(max_length=5)
     sequence_number = _char(5)
     long_description = models.TextField(blank=True)

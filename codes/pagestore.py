@@ -20,4 +20,4 @@ class PageFileCache(FileBasedCache):
         self._sets_since_cull += 1
         if self._sets_since_cull >= CULL_EVERY:
             self._sets_since_cull = 0
-            super()._cull()
+            super()._cull()  # type: ignore[misc]  # django-stubs omits FileBasedCache._cull

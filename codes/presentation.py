@@ -25,6 +25,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 
 from codes import layout, reference
+from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.models import (
     REPEATED_FIELDS,
     CmsRecord,
@@ -122,12 +123,11 @@ def short_title(text: str, limit: int = TITLE_LIMIT) -> str:
 
 
 # A Level II code written anywhere in a text, in any case ("do not use with s9330").
-CODE_IN_TEXT = re.compile(r"\b([A-Za-z]\d{4})\b")
 CPT_MEANING = "a CPT (Level I) code, published by the AMA and not part of this file"
 
 
 def is_cpt(code: str) -> bool:
-    return bool(reference.CPT_CODE.fullmatch(code or ""))
+    return bool(CPT_CODE.fullmatch(code or ""))
 
 
 def columns_of(doc_name: str) -> list[str]:
@@ -158,10 +158,6 @@ class CodeLink:
     url: str = ""
     short_description: str = ""
     terminated: bool = False
-
-    @property
-    def exists(self) -> bool:
-        return bool(self.url)
 
     @property
     def is_cpt(self) -> bool:
@@ -388,11 +384,6 @@ class CodePage:
         """A termination date still ahead: the code may be reported until that day."""
         end = self.code.termination_date
         return end is not None and end >= date.today()
-
-    @property
-    def terminated_links(self) -> list[CodeLink]:
-        """Replacement codes to point at when the code is terminated."""
-        return self.cross_references if self.code.is_terminated else []
 
     def rows(self) -> list[FieldRow]:
         return [row for group in self.groups for row in group.rows]

@@ -9,7 +9,6 @@ the section headings and the contact defaults are written for this site, not cop
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from codes import layout
@@ -828,41 +827,6 @@ FIELD_DOCS: dict[str, FieldDoc] = {
 }
 
 
-# HCPCS contact information; the defaults an admin-editable contact list starts from.
-CONTACT_DEFAULTS: list[dict] = [
-    {
-        "label": "CMS HCPCS mailbox",
-        "value": "HCPCS@cms.hhs.gov",
-        "kind": "email",
-        "note": "Email for questions about HCPCS Level II codes.",
-    },
-    {
-        "label": "CMS HCPCS postal address",
-        "value": (
-            "Centers for Medicare & Medicaid Services, 7500 Security Boulevard, "
-            "Mail Stop C5-09-14, Baltimore, MD 21244-1850"
-        ),
-        "kind": "postal",
-        "note": 'Source: CMS "HCPCS Level II Coding Procedures", 2023.',
-    },
-    {
-        "label": "PDAC toll-free helpline",
-        "value": "(877) 735-1326",
-        "kind": "phone",
-        "note": (
-            "Pricing, Data Analysis and Coding contractor: coding questions about DME and "
-            "DMEPOS items."
-        ),
-    },
-    {
-        "label": "HCPCS coding questions online",
-        "value": "https://www.codingclinicadvisor.com",
-        "kind": "web",
-        "note": "HCPCS coding questions are submitted online through this web site.",
-    },
-]
-
-
 # Sections of HCPCS Level II (AAPC-style ranges; headings are ours). Range ends drift
 # between releases, so pages compute each section's actual first and last code from data.
 SECTIONS: list[tuple[str, str, str]] = [
@@ -975,8 +939,3 @@ SECTIONS_BY_SLUG: dict[str, SectionRange] = {s.slug: s for s in SECTION_RANGES}
 def section_for(code: str) -> SectionRange | None:
     """The one section a procedure code belongs to (None for a letter without sections)."""
     return next((s for s in SECTION_RANGES if s.contains(code)), None)
-
-
-# A CPT (Level I) code: five digits, or four digits and F, T or U (category II, III and
-# PLA codes). CMS cross-references name them, but this site has no page for them.
-CPT_CODE = re.compile(r"\d{5}|\d{4}[FTUftu]")

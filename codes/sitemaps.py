@@ -38,7 +38,8 @@ class RecordSitemap(Sitemap):
     def lastmod(self, item: Code) -> datetime.date:
         return item.release.effective_date
 
-    def get_latest_lastmod(self) -> datetime.date | None:
+    # Django's sitemaps accept a date here; django-stubs types it as a datetime only.
+    def get_latest_lastmod(self) -> datetime.date | None:  # type: ignore[override]
         # The index asks every section for this; one aggregate beats walking the items.
         return self.items().aggregate(latest=Max("release__effective_date"))["latest"]
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from codes import exports, history, lookup, misses, presentation
 from codes import search as search_engine
+from codes.code_shapes import CODE_PREFIX
 from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
@@ -36,9 +37,6 @@ SEARCH_PAGE_SIZE = 25
 LIST_FIELDS = ("kind", "code", "short_description", "long_description", "termination_date")
 # Search rows also name a terminated code's replacements (its cross-references).
 SEARCH_FIELDS = (*LIST_FIELDS, *repeated_columns("cross_references"))
-# Search text longer than this is cut: no code description needs more to be found.
-QUERY_MAX_LENGTH = 200
-CODE_PREFIX = re.compile(r"[A-Z]\d{0,3}")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -86,7 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _clean_query(text: str) -> str:
-    return " ".join(UNPRINTABLE.sub(" ", text).split())[:QUERY_MAX_LENGTH]
+    return " ".join(UNPRINTABLE.sub(" ", text).split())[: search_engine.MAX_QUERY_LENGTH]
 
 
 def _page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
@@ -260,35 +258,57 @@ def search(request: HttpRequest) -> HttpResponse:
     elif CODE_PREFIX.fullmatch(upper):
         context.update(is_prefix=True, modifier=lookup.modifier_and_prefix(text))
         results = results.filter(code__startswith=upper).order_by("kind", "code")
+    elif fmt in exports.FORMATS:
+        return exports.response(results.search(text), fmt, "search")
     else:
-        context["parsed"] = parsed = search_engine.parse_query(text)
-        results = results.search(parsed)
+        return _word_search(request, text, filterset, context)
     if fmt in exports.FORMATS:
         return exports.response(results, fmt, "search")
-    per_page = SEARCH_PAGE_SIZE if context["parsed"] else PAGE_SIZE
-    page = _page_in_range(request, results.only(*SEARCH_FIELDS), per_page)
+    page = _page_in_range(request, results.only(*SEARCH_FIELDS), PAGE_SIZE)
     if page is None:
         return _out_of_range(request)
-    if context["parsed"]:
-        for code in page.object_list:
-            code.short_html = search_engine.highlight(code.short_description, parsed)
-            code.long_html = search_engine.highlight(code.long_description, parsed)
-            code.replacements = lookup.replacements(code)
-    context.update(
-        page=page,
-        page_query=_query_string(request, page=None, format=None),
-        csv_query=_query_string(request, page=None, format="csv"),
-        json_query=_query_string(request, page=None, format="json"),
-    )
+    context.update(_page_links(request, page))
     if text and not page.paginator.count:
-        context.update(_no_match_suggestions(text, context["parsed"]))
+        context.update(suggested_codes=_neighbouring_codes(text))
+    return render(request, "codes/search.html", context)
+
+
+def _word_search(request: HttpRequest, text: str, filterset, context: dict) -> HttpResponse:
+    """Words are ranked: the search package answers the page in one call."""
+    found = search_engine.results(
+        text,
+        filterset.qs,
+        page=request.GET.get("page"),
+        per_page=SEARCH_PAGE_SIZE,
+        fields=SEARCH_FIELDS,
+    )
+    if found.out_of_range:
+        return _out_of_range(request)
+    page, parsed = found.page, found.parsed
+    context["parsed"] = parsed
+    if parsed:
+        for code in page.object_list:
+            code.replacements = lookup.replacements(code)
+    context.update(_page_links(request, page))
+    if not page.paginator.count:
+        context.update(
+            suggested_words=found.suggested_words, suggested_codes=_neighbouring_codes(text)
+        )
     response = render(request, "codes/search.html", context)
-    parsed = context["parsed"]
     if parsed and not filterset.active_filters and _found_little(parsed, page):
         misses.record(text, parsed, page.paginator.count)
         # Sent uncached, so that every such search reaches the server and is counted.
         add_never_cache_headers(response)
     return response
+
+
+def _page_links(request: HttpRequest, page) -> dict:
+    return {
+        "page": page,
+        "page_query": _query_string(request, page=None, format=None),
+        "csv_query": _query_string(request, page=None, format="csv"),
+        "json_query": _query_string(request, page=None, format="json"),
+    }
 
 
 def _found_little(parsed, page) -> bool:
@@ -299,13 +319,8 @@ def _found_little(parsed, page) -> bool:
     return misses.is_weak(parsed, page.paginator.count, best_text)
 
 
-def _no_match_suggestions(text: str, parsed) -> dict:
-    """Close words of the data and neighbouring codes, for a search that found nothing."""
-    words: list[str] = []
-    if parsed:
-        vocabulary = search_engine.Vocabulary.current()
-        for term in parsed.terms:
-            words += [w for w in vocabulary.suggestions(term.word) if w not in words]
+def _neighbouring_codes(text: str) -> list[Code]:
+    """The codes around a code-like text that found nothing."""
     codes = []
     token = text.split()[0].upper()
     if re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token):
@@ -314,7 +329,7 @@ def _no_match_suggestions(text: str, parsed) -> dict:
         after = near.filter(code__gt=token).order_by("code")[:3]
         before = near.filter(code__lt=token).order_by("-code")[:2]
         codes = [*reversed(before), *after]
-    return {"suggested_words": words[:8], "suggested_codes": codes}
+    return codes
 
 
 # Code and modifier pages, their JSON twins, the glossary and the contact page ------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http import HttpResponseBase
 from django.urls import reverse
 
 from codes import dataversion
@@ -86,7 +87,7 @@ def warm(
     *,
     host: str,
     secure: bool,
-    progress: Callable[[int], None] = lambda _: None,
+    progress: Callable[[int], object] = lambda _: None,
 ) -> WarmStats:
     handler = WSGIHandler()
     started = dataversion.current()
@@ -132,20 +133,29 @@ def _request(handler: WSGIHandler, url: str, *, host: str, secure: bool) -> int:
     if secure and settings.SECURE_PROXY_SSL_HEADER:
         header, value = settings.SECURE_PROXY_SSL_HEADER
         environ[header] = value
-    statuses = []
-    response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
-    _drain(response)
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None
+    ) -> Callable[[bytes], object]:
+        statuses.append(status)
+        return _ignore_body
+
+    _drain(handler(environ, start_response))
     return int(statuses[0].split()[0])
 
 
-def _drain(response: Iterator[bytes]) -> None:
+def _ignore_body(data: bytes) -> None:
+    pass
+
+
+def _drain(response: HttpResponseBase) -> None:
     try:
-        for _chunk in response:
-            pass
+        if isinstance(response, Iterable):
+            for _chunk in response:
+                pass
     finally:
-        close = getattr(response, "close", None)
-        if close:
-            close()
+        response.close()
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -236,7 +237,7 @@ HTTP_PAGE_STORE_DIR = Path(env_str("HTTP_PAGE_STORE_DIR", str(BASE_DIR / "var" /
 # bounds how long they take space in a shared store.
 HTTP_PAGE_STORE_SECONDS = env_int("HTTP_PAGE_STORE_SECONDS", 7 * 24 * 3600)
 if HTTP_PAGE_STORE == "memory":
-    PAGE_STORE = {
+    PAGE_STORE: dict[str, Any] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": None,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from codes import importer
 from codes.importer.parse import TEXT_LAYOUT, WORKBOOK_COLUMNS
+from codes.layout import glossary_key as glossary_key
 
 
 def record_lines(

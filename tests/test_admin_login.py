@@ -118,12 +118,16 @@ class ClientAddressTests(TestCase):
             self.client.post(
                 url,
                 {"username": "editor", "password": "wrong"},
-                HTTP_X_FORWARDED_FOR="203.0.113.5",
+                headers={"x-forwarded-for": "203.0.113.5"},
             )
         locked = self.client.post(
-            url, {"username": "editor", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.5"
+            url,
+            {"username": "editor", "password": PASSWORD},
+            headers={"x-forwarded-for": "203.0.113.5"},
         )
         other = self.client.post(
-            url, {"username": "editor", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.6"
+            url,
+            {"username": "editor", "password": PASSWORD},
+            headers={"x-forwarded-for": "203.0.113.6"},
         )
         assert (locked.status_code, other.status_code) == (429, 302)

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from codes import presentation
-from codes.models import CmsRecord, ContactEntry, Release, glossary_key
+from codes.models import CmsRecord, ContactEntry, Release
 from codes.reference import FIELD_DOCS
-from tests.builders import make_code
+from tests.builders import glossary_key, make_code
 from tests.realdata import RealDataTestCase
 
 # Queries behind a code's JSON: the code with its release, the current release, the codes

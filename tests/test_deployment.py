@@ -55,7 +55,7 @@ class DisallowedHostLoggingTests(TestCase):
 
     def test_a_bad_host_header_is_logged_once_without_a_traceback(self):
         with self.assertLogs("django.security.DisallowedHost", level="WARNING") as logs:
-            response = self.client.get("/codes/E1130/", HTTP_HOST="attacker.example")
+            response = self.client.get("/codes/E1130/", headers={"host": "attacker.example"})
         assert response.status_code == 400
         [record] = logs.records
         assert record.exc_info is None

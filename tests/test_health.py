@@ -25,7 +25,7 @@ class HealthzTests(TestCase):
     def test_healthz_is_unavailable_when_database_is_unreachable(self):
         make_code("A0001")
         broken = mock.patch(
-            "codes.health.Release.objects.order_by",
+            "codes.health.Release.objects.only",
             side_effect=OperationalError("connection refused"),
         )
         with broken, self.assertLogs("codes.health", level="ERROR"):

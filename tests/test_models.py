@@ -10,10 +10,9 @@ from codes.models import (
     ContactEntry,
     ProcessingNote,
     Release,
-    glossary_key,
 )
 from codes.reference import FIELD_DOCS
-from tests.builders import make_code
+from tests.builders import glossary_key, make_code
 
 
 class CodeModelTests(TestCase):
@@ -42,10 +41,6 @@ class CodeModelTests(TestCase):
         assert list(Code.objects.procedures().active().values_list("code", flat=True)) == ["X0001"]
         assert list(Code.objects.terminated().values_list("code", flat=True)) == ["X0002"]
         assert list(Code.objects.modifiers().values_list("code", flat=True)) == ["ZZ"]
-        assert list(Code.objects.in_section("x").values_list("code", flat=True)) == [
-            "X0001",
-            "X0002",
-        ]
 
 
 def test_every_record_column_has_a_glossary_entry():
@@ -83,3 +78,30 @@ class AdminTests(TestCase):
         assert self.client.get(f"{base}add/").status_code == 403
         contact = self.client.get(f"/{settings.ADMIN_PATH}codes/contactentry/add/")
         assert contact.status_code == 200
+
+
+class ReleaseQuerySetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        from datetime import date
+
+        def release(name, day):
+            return Release.objects.create(name=name, effective_date=day, source_name="x")
+
+        cls.april = release("2025-apr", date(2025, 4, 1))
+        cls.january = release("2025-jan", date(2025, 1, 1))
+        cls.october = release("2025-oct", date(2025, 10, 1))
+
+    def test_the_current_release_is_the_newest(self):
+        assert Release.objects.current() == self.october
+        assert Release.objects.exclude(pk=self.october.pk).current() == self.april
+
+    def test_no_release_is_current_in_an_empty_database(self):
+        assert Release.objects.none().current() is None
+
+    def test_releases_in_order_and_nearest_to_a_date(self):
+        assert list(Release.objects.oldest_first()) == [self.january, self.april, self.october]
+        assert list(Release.objects.newest_first())[0] == self.october
+        assert Release.objects.nearest_before(self.april.effective_date) == self.january
+        assert Release.objects.nearest_after(self.april.effective_date) == self.october
+        assert Release.objects.nearest_after(self.october.effective_date) is None

@@ -3,9 +3,9 @@ from datetime import date
 from django.test import TestCase
 
 from codes import presentation
-from codes.models import CmsRecord, Code, ProcessingNote, Release, glossary_key
+from codes.models import CmsRecord, Code, ProcessingNote, Release
 from codes.reference import FIELD_DOCS
-from tests.builders import make_code
+from tests.builders import glossary_key, make_code
 
 
 def _release(name: str, effective: date) -> Release:

@@ -177,7 +177,7 @@ class RequestLoggingTests(TestCase):
 
         self.client.raise_request_exception = False
         with (
-            mock.patch("codes.health.Release.objects.order_by", side_effect=RuntimeError("boom")),
+            mock.patch("codes.health.Release.objects.only", side_effect=RuntimeError("boom")),
             self.assertLogs("django.request", level="ERROR") as logs,
         ):
             response = self.client.get(reverse("healthz"))

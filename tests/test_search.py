@@ -1,10 +1,12 @@
 from datetime import date
 
+from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
 from codes import search
 from codes.models import Code
+from codes.search import sqlite
 from tests.builders import make_code
 from tests.realdata import RealDataTestCase
 
@@ -184,14 +186,14 @@ class SearchFunctionTests(TestCase):
         for text in HOSTILE_INPUTS:
             with self.subTest(text=text[:40]):
                 list(Code.objects.search(text)[:10])
-                match = search.fts5_query(search.parse_query(text))
+                match = sqlite.fts5_query(search.parse_query(text))
                 for term in search.parse_query(text).terms:
                     assert term.word.isalnum()
                 assert "NEAR(" not in match
 
     def test_query_words_are_quoted_for_fts5(self):
         parsed = search.parse_query('insulin" OR pump*')
-        assert search.fts5_query(parsed) == ('("insulin" OR "insulin"*) OR ("pump" OR "pump"*)')
+        assert sqlite.fts5_query(parsed) == ('("insulin" OR "insulin"*) OR ("pump" OR "pump"*)')
 
     def test_long_text_is_cut_to_a_few_words(self):
         parsed = search.parse_query("pump " * 2000 + " ".join(f"w{n}" for n in range(50)))
@@ -402,20 +404,23 @@ class SearchRealDataTests(RealDataTestCase):
         self.assertContains(response, "<mark>insulin</mark>")
 
 
-class IndexDdlTests(TestCase):
-    def test_sqlite_gets_the_fts5_table_and_no_vector_column(self):
-        assert "USING fts5" in search.create_index_sql("sqlite")[0]
-        assert search.create_vector_sql("sqlite") == []
+class IndexSchemaTests(TestCase):
+    """The migrations leave each engine its index: what the search SQL reads."""
 
-    def test_postgresql_gets_a_stored_indexed_vector_column(self):
-        statements = search.create_vector_sql("postgresql")
-        assert "GENERATED ALWAYS AS" in statements[0]
-        assert "USING GIN (search_vector)" in statements[1]
-        assert "codes_code_search_idx" in search.drop_vector_sql("postgresql")[-1]
-
-    def test_other_databases_get_no_ddl(self):
-        assert search.create_index_sql("mysql") == []
-        assert search.create_vector_sql("mysql") == []
+    def test_the_database_has_its_engine_search_index(self):
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.FTS_TABLE])
+                assert "USING fts5" in cursor.fetchone()[0]
+            else:
+                cursor.execute(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
+                    [Code._meta.db_table],
+                )
+                definitions = " ".join(row[0] for row in cursor.fetchall())
+                assert "USING gin (search_vector)" in definitions
+                assert "gin_trgm_ops" in definitions
+                assert "codes_code_search_idx " not in definitions
 
 
 PEMBROLIZUMAB = ("J9271", "Inj pembrolizumab", "Injection, pembrolizumab, 1 mg")
@@ -718,3 +723,41 @@ class BroadQueryPlanTests(RealDataTestCase):
         for url in ["/codes/?q=the&coverage=C", "/search/?q=the&coverage=C", "/search/?q=the"]:
             with self.subTest(url=url):
                 self.assert_fts_drives(lambda u=url: self.client.get(u))
+
+
+class SearchResultsTests(TestCase):
+    """`search.results`: everything the search page shows, from one call."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_codes(
+            ("E0601", "Cont airway pressure device", "Continuous airway pressure (CPAP) device"),
+            ("E0470", "Rad bi-level pressure device", "Respiratory assist device, bi-level"),
+            ("E0100", "Cane adjust/fixed with tip", "Cane, includes canes of all materials"),
+        )
+
+    def test_results_are_a_highlighted_page_with_the_parsed_query(self):
+        found = search.results("pressure devise", Code.objects.all(), per_page=1)
+
+        assert found.parsed.corrected_text == "pressure device"
+        assert found.page.paginator.count == 2 and len(found.page.object_list) == 1
+        row = found.page.object_list[0]
+        assert "<mark>pressure</mark>" in row.short_html
+        assert "<mark>device</mark>" in row.long_html
+        assert not found.out_of_range and found.suggested_words == []
+
+    def test_a_page_past_the_last_is_out_of_range_and_a_bad_one_is_the_first(self):
+        assert search.results("pressure", Code.objects.all(), page="9").out_of_range
+        first = search.results("pressure", Code.objects.all(), page="x")
+        assert first.page.number == 1 and not first.out_of_range
+
+    def test_a_query_that_finds_nothing_gets_close_words(self):
+        found = search.results("canez", Code.objects.filter(code="E0601"))
+
+        assert found.page.paginator.count == 0
+        assert "cane" in found.suggested_words or "canes" in found.suggested_words
+
+    def test_text_is_cut_to_the_shared_cap(self):
+        found = search.results("cane " + "x" * 1000, Code.objects.all())
+
+        assert len(found.parsed.text) <= search.MAX_QUERY_LENGTH

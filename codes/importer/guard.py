@@ -88,12 +88,10 @@ def _problems(parsed: ParsedRelease) -> list[str]:
                 f"longer be listed ({sample(gone)})"
             )
     others = Release.objects.exclude(name=parsed.name)
-    older = others.filter(effective_date__lt=parsed.effective_date).order_by("-effective_date")
-    newer = others.filter(effective_date__gt=parsed.effective_date).order_by("effective_date")
-    if older_release := older.first():
+    if older_release := others.nearest_before(parsed.effective_date):
         count, unlisted = _unlisted(older_release, keys, "termination_date")
         problems += against_older(parsed, keys, older_release.name, count, unlisted)
-    if newer_release := newer.first():
+    if newer_release := others.nearest_after(parsed.effective_date):
         count, unlisted = _unlisted(newer_release, keys, "date_added")
         problems += against_newer(parsed, keys, newer_release.name, count, unlisted)
     return problems
@@ -183,12 +181,8 @@ def changes(parsed: ParsedRelease) -> Changes:
 
     baseline = (
         Release.objects.filter(name=parsed.name).first()
-        or Release.objects.filter(effective_date__lt=parsed.effective_date)
-        .order_by("-effective_date")
-        .first()
-        or Release.objects.filter(effective_date__gt=parsed.effective_date)
-        .order_by("effective_date")
-        .first()
+        or Release.objects.nearest_before(parsed.effective_date)
+        or Release.objects.nearest_after(parsed.effective_date)
     )
     result = Changes(baseline=baseline.name if baseline else None)
     columns = record_columns()

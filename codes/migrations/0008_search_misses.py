@@ -2,19 +2,42 @@
 
 from django.db import migrations, models
 
-from codes import search
+# The stored tsvector column recomputed without slashes: CMS writes "Bath/shower chair"
+# and PostgreSQL's parser reads a slashed pair as one file-path token. Frozen DDL.
+VECTOR_WITH_SLASHES = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(code, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(short_description, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(long_description, '')), 'C')"
+)
+VECTOR_WITHOUT_SLASHES = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(code, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, "
+    "translate(coalesce(short_description, ''), '/', ' ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, "
+    "translate(coalesce(long_description, ''), '/', ' ')), 'C')"
+)
+
+
+def replace_vector(schema_editor, expression):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for statement in [
+        "DROP INDEX IF EXISTS codes_code_search_vector_idx",
+        "ALTER TABLE codes_code DROP COLUMN IF EXISTS search_vector",
+        "ALTER TABLE codes_code ADD COLUMN IF NOT EXISTS search_vector tsvector "
+        f"GENERATED ALWAYS AS ({expression}) STORED",
+        "CREATE INDEX IF NOT EXISTS codes_code_search_vector_idx ON codes_code "
+        "USING GIN (search_vector)",
+    ]:
+        schema_editor.execute(statement)
 
 
 def vector_without_slashes(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for statement in search.replace_vector_sql(vendor, search.PG_VECTOR_EXPRESSION):
-        schema_editor.execute(statement)
+    replace_vector(schema_editor, VECTOR_WITHOUT_SLASHES)
 
 
 def vector_of_0004(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for statement in search.replace_vector_sql(vendor, search.PG_VECTOR_EXPRESSION_0004):
-        schema_editor.execute(statement)
+    replace_vector(schema_editor, VECTOR_WITH_SLASHES)
 
 
 class Migration(migrations.Migration):

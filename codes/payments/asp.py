@@ -35,13 +35,13 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils import timezone
 
+from codes.code_shapes import HCPCS_CODE
 from codes.dataversion import record_change
 from codes.importer import MONTHS, ImportFailure, parse_release_name
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
 from codes.payments import ndc, tables
 
 Kind = DrugDataset.DatasetKind
-HCPCS_CODE = re.compile(r"[A-Z]\d{4}")
 NOT_A_NUMBER = {"N/A", "NA"}
 # Which format to read when a zip or folder holds the same table more than once.
 FORMAT_PREFERENCE = (".csv", ".xlsx", ".xls")
@@ -75,7 +75,7 @@ _PACKAGE_COLUMNS = (
     Column("billing_units_per_package", "BILLUNITSPKG", "decimal"),
 )
 _CROSSWALK_CODE = re.compile(r"_\d{4}_CODE", re.IGNORECASE)
-LAYOUTS = {
+LAYOUTS: dict[str, Layout] = {
     Kind.ASP_PRICING: Layout(
         Kind.ASP_PRICING,
         AspPrice,
@@ -355,7 +355,7 @@ def _decimal(
     number = table.decimal(row, column.heading)
     if number is None:
         return None
-    if -number.as_tuple().exponent > places:
+    if tables.decimal_places(number) > places:
         if not rounding:
             label = table.headings[table.index(column.heading)]
             raise table.error(row, f"{label} {number} has more than {places} decimals")
@@ -385,7 +385,7 @@ def load_file(datasets: list[ParsedDataset]) -> list[LoadResult]:
 def load(parsed: ParsedDataset) -> LoadResult:
     """Write one dataset in one transaction; the same data again writes nothing."""
     layout = LAYOUTS[parsed.kind]
-    manager = layout.model.objects
+    manager = layout.model._default_manager
     with transaction.atomic():
         dataset = DrugDataset.objects.filter(kind=parsed.kind, quarter=parsed.quarter).first()
         if dataset is not None and _same_rows(layout, dataset, parsed.rows):
@@ -415,9 +415,11 @@ def load(parsed: ParsedDataset) -> LoadResult:
 
 def _same_rows(layout: Layout, dataset: DrugDataset, rows: list[dict]) -> bool:
     if not rows:
-        return not layout.model.objects.filter(dataset=dataset).exists()
+        return not layout.model._default_manager.filter(dataset=dataset).exists()
     names = list(rows[0])
-    stored = layout.model.objects.filter(dataset=dataset).order_by("source_row").values(*names)
+    stored = (
+        layout.model._default_manager.filter(dataset=dataset).order_by("source_row").values(*names)
+    )
     return list(stored) == sorted(rows, key=lambda r: r["source_row"])
 
 

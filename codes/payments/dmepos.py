@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from codes.code_shapes import CPT_CODE, MODIFIER
 from codes.payments import tables
 from codes.payments.tables import Row, Table, TableError
 
@@ -31,8 +32,6 @@ from codes.payments.tables import Row, Table, TableError
 FIRST_HEADING = re.compile(r"HCPCS|STATE|YEAR", re.IGNORECASE)
 STATE_HEADING = re.compile(r"([A-Z]{2})\s*\((NR|R)\)", re.IGNORECASE)
 HCPCS_CODE = re.compile(r"[A-Z][0-9]{4}|[A-Z0-9]{4}[A-Z]")
-CPT_CODE = re.compile(r"[0-9]{5}|[0-9]{4}[FTU]")
-MODIFIER = re.compile(r"[A-Z0-9]{2}")
 LETTERS = re.compile(r"[A-Z]{1,2}")
 ZIP_CODE = re.compile(r"[0-9]{5}")
 YEAR_QUARTER = re.compile(r"(\d{4})0?([1-4])")
@@ -294,7 +293,7 @@ def _amount(table: Table, row: Row, position: int | None) -> Decimal | None:
         number = tables.parse_decimal(text)
     except ValueError:
         number = None
-    if number is None or number.as_tuple().exponent < -2 or not 0 <= number <= LARGEST_AMOUNT:
+    if number is None or tables.decimal_places(number) > 2 or not 0 <= number <= LARGEST_AMOUNT:
         raise table.error(row, f"{table.headings[position]} {text!r} is not a dollar amount")
     return number.quantize(CENTS)
 
@@ -307,7 +306,9 @@ def _cents(table: Table, row: Row, position: int) -> str | None:
 def _parse_rural_zips(table: Table, digest: str, wanted: str | None) -> ParsedFile:
     state, zip_column = table.index("STATE"), table.index(re.compile(r".*RURAL ZIP.*", re.I))
     period = table.index(re.compile(r"YEAR\s*/\s*(QTR|QUARTER)", re.I))
-    zips, seen, quarters = [], {}, set()
+    zips: list[RuralZip] = []
+    seen: dict[str, int] = {}
+    quarters: set[tuple[int, int]] = set()
     for row in table.rows:
         code, year_quarter = row.cells[zip_column], row.cells[period]
         if not ZIP_CODE.fullmatch(code):

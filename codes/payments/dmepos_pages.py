@@ -26,7 +26,7 @@ from codes.models import (
 )
 from codes.payments import dmepos_layout as layout
 
-DATASET_HEADINGS = {
+DATASET_HEADINGS: dict[str, str] = {
     DmeposFile.Dataset.DMEPOS: "DMEPOS fee schedule",
     DmeposFile.Dataset.PEN: "PEN fee schedule (parenteral and enteral nutrition)",
 }

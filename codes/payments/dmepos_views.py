@@ -6,12 +6,20 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import django_filters
 from django.core.paginator import Paginator
 from django.db.models import TextField
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.forms import ChoiceField
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -81,10 +89,9 @@ class DmeposFilter(django_filters.FilterSet):
         if not data.get("quarter") and quarters:
             data["quarter"] = quarters[0].name
         super().__init__(data, **kwargs)
-        self.filters["quarter"].extra["choices"] = [
-            (q.name, f"{q.effective_date:%B %Y}") for q in quarters
-        ]
-        self.form.fields["quarter"].choices = self.filters["quarter"].extra["choices"]
+        choices = [(q.name, f"{q.effective_date:%B %Y}") for q in quarters]
+        self.filters["quarter"].extra["choices"] = choices
+        cast(ChoiceField, self.form.fields["quarter"]).choices = choices
 
     @property
     def fields(self) -> list[dict]:
@@ -111,7 +118,7 @@ def _options(bound, value: str) -> str:
 
 
 @require_safe
-def dmepos_list(request: HttpRequest) -> HttpResponse:
+def dmepos_list(request: HttpRequest) -> HttpResponseBase:
     quarters = list(DmeposQuarter.objects.filter(fees__isnull=False).distinct())
     filterset = DmeposFilter(request.GET, quarters, queryset=DmeposFee.objects.all())
     context = {
@@ -297,7 +304,7 @@ def dmepos_changes(request: HttpRequest) -> HttpResponse:
     older = [q for q in quarters if new and q.effective_date < new.effective_date]
     old = next((q for q in older if q.name == request.GET.get("from")), older[0] if older else None)
     datasets = compared_datasets(old, new) if old and new else []
-    changes = compare_quarters(old, new, datasets) if datasets else []
+    changes = compare_quarters(old, new, datasets) if old and new and datasets else []
     if request.GET.get("format") == "json":
         return JsonResponse(
             {

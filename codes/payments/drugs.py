@@ -383,7 +383,7 @@ def limit_changes(old: DrugDataset, new: DrugDataset) -> list[LimitChange]:
     changes = []
     for code in sorted(before.keys() | after.keys()):
         was, now = before.get(code), after.get(code)
-        described = now or was
+        described = now or before[code]
         old_limit = was[3] if was else None
         new_limit = now[3] if now else None
         if was is None:

@@ -231,6 +231,14 @@ def parse_decimal(text: str) -> Decimal | None:
     return number
 
 
+def decimal_places(number: Decimal) -> int:
+    """How many digits `number` has after the point (a finite number, as parse_decimal gives)."""
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"{number} is not a finite number")
+    return max(0, -exponent)
+
+
 def _date(month: str, day: str, year: str) -> date | None:
     try:
         return date(int(year), MONTH_NUMBERS[month.lower()], int(day))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -43,7 +43,7 @@ def _bad_request(request: HttpRequest, template: str, context: dict, errors: str
 
 
 @require_safe
-def drug_prices(request: HttpRequest) -> HttpResponse:
+def drug_prices(request: HttpRequest) -> HttpResponseBase:
     quarters = drugs.pricing_quarters()
     if not quarters:
         return render(request, "codes/drug_prices.html", {"quarters": []})
@@ -54,7 +54,7 @@ def drug_prices(request: HttpRequest) -> HttpResponse:
         dataset__kind=DrugDataset.DatasetKind.ASP_PRICING, payment_limit__isnull=False
     )
     filterset = DrugPriceFilter(data, queryset=prices.select_related("dataset"))
-    context = {"filter": filterset, "quarters": quarters, "fields": drugs.FIELDS}
+    context: dict[str, object] = {"filter": filterset, "quarters": quarters, "fields": drugs.FIELDS}
     if not filterset.is_valid():
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
         return _bad_request(request, "codes/drug_prices.html", context, errors)
@@ -80,13 +80,13 @@ def drug_prices(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def drug_price_changes(request: HttpRequest) -> HttpResponse:
+def drug_price_changes(request: HttpRequest) -> HttpResponseBase:
     quarters = drugs.pricing_quarters()
     by_name = {q.quarter: q for q in quarters}
     defaults = (quarters[1].quarter, quarters[0].quarter) if len(quarters) > 1 else ("", "")
     old_name = request.GET.get("from", defaults[0])[:20]
     new_name = request.GET.get("to", defaults[1])[:20]
-    context = {
+    context: dict[str, object] = {
         "quarters": quarters,
         "old_name": old_name,
         "new_name": new_name,

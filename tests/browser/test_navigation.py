@@ -176,9 +176,10 @@ def test_suggestions_in_the_search_page_box_show_a_terminated_codes_status(page)
     expect(option).to_contain_text("Terminated 2024-12-31")
 
 
-def test_a_brand_name_is_searched_as_its_generic_name(page):
+def test_a_brand_name_is_searched_as_the_code_cms_bills_it_under(page):
     page.goto("/search/?q=keytruda")
 
-    expect(page.locator("p.notice").first).to_contain_text("keytruda as pembrolizumab")
+    # CMS's NDC–HCPCS crosswalk (loaded for the browser site) names Keytruda under J9271.
+    expect(page.locator("p.notice").first).to_contain_text("keytruda as J9271 (drug name)")
     codes = results_table(page).locator("tbody th a").all_inner_texts()
     assert codes[0] == "J9271"

@@ -2,6 +2,7 @@ import shutil
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -126,7 +127,7 @@ class Command(BaseCommand):
                 disable=verbosity < 1 or not sys.stderr.isatty(),
                 file=sys.stderr,
             ) as bar:
-                parsed = importer.read_files(files, release_name, effective, progress=bar.update)
+                parsed = importer.read_files(files, release_name, effective, progress=_advance(bar))
             if dry_run:
                 self.report_dry_run(parsed, allow_removals, verbosity)
                 return
@@ -209,6 +210,15 @@ class Command(BaseCommand):
             return importer.download(url)
         except importer.DownloadFailed as exc:
             raise CommandError(str(exc)) from exc
+
+
+def _advance(bar: tqdm) -> Callable[[int], None]:
+    """The bar's update as the importer's progress callback, which returns nothing."""
+
+    def advance(lines: int) -> None:
+        bar.update(lines)
+
+    return advance
 
 
 def describe(exc: BaseException) -> str:

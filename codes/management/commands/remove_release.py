@@ -23,9 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, no_warm, verbosity, **options):
         if not Release.objects.filter(name=name).exists():
-            known = ", ".join(
-                Release.objects.order_by("effective_date").values_list("name", flat=True)
-            )
+            known = ", ".join(Release.objects.oldest_first().values_list("name", flat=True))
             raise CommandError(f"No release named {name!r} is loaded (loaded: {known or 'none'}).")
         with transaction.atomic():
             # A new data version, never the one from before the release was imported;

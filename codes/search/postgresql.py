@@ -1,0 +1,164 @@
+"""PostgreSQL: a stored, GIN-indexed `tsvector` column (migrations 0004 and 0008; code
+A, short description B, long description C), matched with `to_tsquery` lexemes, scored
+with `ts_rank`, each term's inverse document frequency and pg_trgm similarity.
+
+Written with django.contrib.postgres expressions (SearchQuery, SearchRank,
+TrigramSimilarity). Two things are not a model field or lookup, for a stated reason:
+the vector column exists only on PostgreSQL (SQLite must keep working, so it is no
+model field and `SearchVectorColumn` names it), and the penalties of `scoring.py` are one
+SQL fragment shared with SQLite.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+    TrigramSimilarity,
+)
+from django.db import models
+from django.db.models import Case, FloatField, Value, When
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.functions import Coalesce, Extract, Round
+
+from codes.search.query import ParsedQuery, Term
+from codes.search.scoring import (
+    AGE_REFERENCE_YEAR,
+    AGE_WEIGHT,
+    LITERAL_WEIGHT,
+    SCORE_STEP,
+    penalties,
+    term_weight,
+)
+
+# PostgreSQL keeps each code's weighted tsvector in a generated column (migration 0004):
+# ranking reads it instead of rebuilding the vector for every matching row.
+PG_VECTOR_COLUMN = "search_vector"
+# ts_rank weights for D, C, B, A: long description C, short description B, code A; the
+# same proportions as the bm25 column weights on SQLite.
+PG_RANK_WEIGHTS = [0.1, 0.1, 0.4, 1.0]
+# Divide the rank by the document length, as bm25 does.
+PG_RANK_NORMALIZATION = 2
+PG_SIMILARITY_WEIGHT = 5
+PG_IDF_WEIGHT = 2
+
+
+class SearchVectorColumn(models.Expression):
+    """The stored tsvector column of the codes table, under the query's own alias."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.alias)
+        return f"{table}.{connection.ops.quote_name(PG_VECTOR_COLUMN)}", []
+
+
+class AsNumeric(models.Func):
+    # round() to SCORE_STEP must be exact, as it is in numeric; Cast() needs digits.
+    template = "(%(expressions)s)::numeric"
+    output_field = models.DecimalField()
+
+
+def tsquery(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="raw", config="english")
+
+
+def tsquery_term(term: Term) -> str:
+    """A `to_tsquery` string for one term; words are letters and digits only."""
+    alternatives = []
+    for alternative in term.alternatives:
+        words = alternative.split()
+        if len(words) > 1:
+            alternatives.append("(" + " <-> ".join(words) + ")")
+        else:
+            alternatives.append(
+                alternative + (":*" if term.prefix and alternative == term.word else "")
+            )
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def tsquery_literal(term: Term) -> str:
+    """The typed words of an expanded term, as one `to_tsquery` phrase."""
+    return "(" + " <-> ".join(term.literal.split()) + ")"
+
+
+def _full_query(parsed: ParsedQuery) -> str:
+    return " | ".join(tsquery_term(t) for t in parsed.terms)
+
+
+def matching(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
+    return matching_query(queryset, _full_query(parsed))
+
+
+def _worth(queryset: models.QuerySet, text: str, weight: float) -> Case:
+    """`weight` for a code the tsquery `text` matches, else 0: one GIN index lookup,
+    hashed once, not a test per row."""
+    codes = queryset.model._base_manager.using(queryset.db)
+    matched = matching_query(codes, text).values("pk")
+    return Case(
+        When(pk__in=matched, then=Value(weight)), default=Value(0), output_field=FloatField()
+    )
+
+
+def matching_query(queryset: models.QuerySet, text: str) -> models.QuerySet:
+    """Codes the `to_tsquery` string `text` matches: one GIN index lookup."""
+    return queryset.alias(search_vector=SearchVectorColumn()).filter(search_vector=tsquery(text))
+
+
+def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
+    table = queryset.model._meta.db_table
+    full = _full_query(parsed)
+    # ts_rank knows nothing of how rare a word is; bm25 does. A matched term is worth
+    # TERM_WEIGHT plus its inverse document frequency from the vocabulary.
+    worths = [
+        _worth(queryset, tsquery_term(t), term_weight(t) + PG_IDF_WEIGHT * t.rarity)
+        for t in parsed.terms
+    ]
+    worths += [
+        _worth(queryset, tsquery_literal(t), LITERAL_WEIGHT)
+        for t in parsed.terms
+        if t.expansion is not None
+    ]
+    score = Value(100) * SearchRank(
+        SearchVectorColumn(),
+        tsquery(full),
+        weights=PG_RANK_WEIGHTS,
+        normalization=PG_RANK_NORMALIZATION,
+    ) + Value(PG_SIMILARITY_WEIGHT) * TrigramSimilarity("short_description", parsed.corrected_text)
+    step = Value(Decimal(str(SCORE_STEP)))
+    rank: Expression = worths[0]
+    for worth in worths[1:]:
+        rank = rank + worth
+    rank = (
+        rank
+        + step * Round(AsNumeric(score) / step)
+        - RawSQL(penalties(table, parsed, "postgresql"), [], output_field=FloatField())
+        + Value(AGE_WEIGHT)
+        * (
+            Value(AGE_REFERENCE_YEAR)
+            - Coalesce(Extract("date_added", "year"), Value(AGE_REFERENCE_YEAR))
+        )
+        / Value(10.0)
+    )
+    return (
+        matching_query(queryset, full)
+        .annotate(rank=models.ExpressionWrapper(rank, output_field=FloatField()))
+        .order_by("-rank", "code")
+    )

@@ -1,0 +1,69 @@
+"""How a code's rank is made up, the same on both engines: matched terms first, then
+the typed words, the engine's relevance score, penalties and the code's age."""
+
+from __future__ import annotations
+
+from codes.search.query import MAX_WORDS, ParsedQuery, Term
+
+# bm25 column weights: code, short description, long description.
+BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# A matched term outweighs any relevance score (bm25 stays far below this).
+TERM_WEIGHT = 1000
+# Scores this close are a tie, left to code order: the lower code of a family is usually
+# the general item ("E0163 commode chair") and the next ones its variants.
+SCORE_STEP = 0.5
+# Long-established codes are the everyday ones; newer codes of the same words are
+# usually narrower variants. A tenth of a point per year the code was added before
+# AGE_REFERENCE_YEAR (any year after the newest code works: only differences count).
+AGE_WEIGHT = 1.0
+AGE_REFERENCE_YEAR = 2030
+# Active codes come before terminated ones whatever the words they match: a terminated
+# code can no longer be billed (it stays findable, after them).
+TERMINATED_PENALTY = 2 * TERM_WEIGHT * (MAX_WORDS + 1)
+# A code with the words the user typed ranks above one only a drug name or lay term
+# finds (less than a whole matched term).
+LITERAL_WEIGHT = 100
+DRUG_TERM_WEIGHT = 2 * TERM_WEIGHT
+BIOSIMILAR_PENALTY = 50
+UNSPECIFIED_PENALTY = 5
+
+
+def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
+    """SQL for what makes a code a worse answer than its score says (same on both engines).
+
+    A terminated code can no longer be billed, and a "not otherwise classified/specified"
+    code is the last resort once no specific code fits. A brand name CMS does not write
+    is the reference product, not one of the biosimilars CMS names by their own brands
+    ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
+    """
+    # LIKE ignores ASCII case on SQLite; PostgreSQL's ILIKE does there (lower() would
+    # copy every matching description first).
+    like = "ILIKE" if vendor == "postgresql" else "LIKE"
+    description = f"{table}.long_description"
+    terminated = f"{table}.termination_date IS NOT NULL"
+    penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
+    if not any(is_drug_name(t) for t in parsed.terms):
+        penalties += (
+            f" + CASE WHEN {description} {like} '%%not otherwise%%' "
+            f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"
+        )
+    else:
+        # A brand without a code of its own is billed under its generic's "not otherwise
+        # specified" code (Kenalog: J3301), so that code is no last resort here.
+        penalties += (
+            f" + CASE WHEN {description} {like} '%%biosimilar%%' "
+            f"AND {description} NOT {like} '%%excludes biosimilar%%' "
+            f"AND {description} NOT {like} '%%not biosimilar%%' "
+            f"THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
+        )
+    return penalties + ")"
+
+
+def is_drug_name(term: Term) -> bool:
+    return term.expansion is not None and term.expansion.source == "drug name"
+
+
+def term_weight(term: Term) -> int:
+    """A drug name says which product; the other words of its query ("infusion") only
+    describe it."""
+    return DRUG_TERM_WEIGHT if is_drug_name(term) else TERM_WEIGHT
