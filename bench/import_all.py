@@ -44,7 +44,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from codes import importer
-    from codes.management.commands.import_hcpcs import release_folders
+    from codes.importer import release_folders
 
     data_dir = Path(settings.HCPCS_DATA_DIR)
     if args.all:

@@ -29,6 +29,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from codes import importer  # noqa: E402
+from codes.importer.parse import workbook_rows  # noqa: E402
 
 DATA = Path(settings.HCPCS_DATA_DIR)
 SOURCES = {
@@ -44,7 +45,7 @@ def read_only(path: Path) -> None:
                 if "ANWEB" in name and name.endswith(".txt"):
                     archive.read(name).decode("cp1252").split("\n")
     else:
-        importer._workbook_rows(path.read_bytes(), path.name)
+        workbook_rows(path.read_bytes(), path.name)
 
 
 def timed(fn) -> float:

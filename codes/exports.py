@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
-from codes.models import repeated_columns
+from codes import layout
+from codes.layout import repeated_columns
 from codes.payments.drugs import newest_price_subquery
 
 FORMATS = ("csv", "json")
@@ -56,6 +57,7 @@ _SOURCE_COLUMNS = [
     *repeated_columns("pricing_indicators"),
 ]
 CHUNK_SIZE = 1000
+_DATE_COLUMNS = [c for c in COLUMNS if c in layout.columns_of_type(layout.DATE)]
 
 
 def rows(queryset: QuerySet) -> Iterator[dict]:
@@ -70,7 +72,7 @@ def rows(queryset: QuerySet) -> Iterator[dict]:
         row["status"] = "terminated" if values["termination_date"] else "active"
         row["type_of_service_codes"] = _present(values, "type_of_service_codes")
         row["pricing_indicators"] = _present(values, "pricing_indicators")
-        for name in ("date_added", "action_effective_date", "termination_date"):
+        for name in _DATE_COLUMNS:
             row[name] = row[name].isoformat() if row[name] else None
         yield row
 

@@ -38,10 +38,9 @@ from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from codes import reference
+from codes import layout, reference
 from codes.code_shapes import CPT_CODE
 from codes.models import (
-    REPEATED_FIELDS,
     CmsRecord,
     Code,
     CodeVersion,
@@ -54,6 +53,7 @@ BOOKKEEPING = ("sequence_number", "action_code", "action_effective_date")
 IDENTITY = ("kind", "code")
 DESCRIPTIONS = ("long_description", "short_description")
 MODIFIERS = "modifiers"
+CROSS_REFERENCES = layout.repeated_columns("cross_references")
 
 EVENT_LABELS = {
     "listed": "First listed",
@@ -76,14 +76,9 @@ def compared_columns() -> tuple[str, ...]:
 @functools.cache
 def _field_units() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(glossary key, columns) in record-layout order; repeated fields form one unit."""
-    group_of = {
-        column: group
-        for group, (prefix, count) in REPEATED_FIELDS.items()
-        for column in (f"{prefix}_{n}" for n in range(1, count + 1))
-    }
     units: dict[str, list[str]] = {}
     for column in compared_columns():
-        units.setdefault(group_of.get(column, column), []).append(column)
+        units.setdefault(layout.glossary_key(column), []).append(column)
     return tuple((key, tuple(columns)) for key, columns in units.items())
 
 
@@ -585,7 +580,7 @@ def _sort_key(values: dict) -> tuple:
 
 
 def _listed(values: dict, change: FieldChange | None = None, added_here=False) -> ListedCode:
-    refs = tuple(v for v in (values[f"cross_reference_{n}"] for n in range(1, 6)) if v)
+    refs = tuple(v for v in map(values.__getitem__, CROSS_REFERENCES) if v)
     return ListedCode(
         kind=values["kind"],
         code=values["code"],

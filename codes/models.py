@@ -17,22 +17,11 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
 from codes.code_shapes import CODE_PART
+
+# The record layout's repeated fields, named here too for the modules that query them.
+from codes.layout import REPEATED_FIELDS as REPEATED_FIELDS
+from codes.layout import repeated_columns
 from codes.querysets import CodeQuerySet, ReleaseQuerySet
-
-# Repeated fields of the record layout: glossary key -> (column prefix, occurrences).
-REPEATED_FIELDS: dict[str, tuple[str, int]] = {
-    "pricing_indicators": ("pricing_indicator", 4),
-    "cim_references": ("cim_reference", 3),
-    "mcm_references": ("mcm_reference", 3),
-    "lab_certifications": ("lab_certification", 8),
-    "cross_references": ("cross_reference", 5),
-    "type_of_service_codes": ("type_of_service", 5),
-}
-
-
-def repeated_columns(group: str) -> list[str]:
-    prefix, count = REPEATED_FIELDS[group]
-    return [f"{prefix}_{n}" for n in range(1, count + 1)]
 
 
 def _char(max_length: int, **kwargs) -> models.CharField:
@@ -93,7 +82,11 @@ class Release(models.Model):
 
 
 class CmsRecord(models.Model):
-    """Every field of the CMS record layout, named after it, values as published."""
+    """Every field of the CMS record layout, named after it, values as published.
+
+    Declared column by column, so that migrations read plainly; tests/test_layout.py
+    holds these declarations to `codes.layout`.
+    """
 
     kind = models.CharField(max_length=9, choices=Kind)
     code = models.CharField(max_length=5)

@@ -25,7 +25,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, 
 from django.db.models.functions import Trim
 from django.urls import reverse
 
-from codes import reference
+from codes import layout, reference
 from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.compiled import CompiledQuery
 from codes.models import (
@@ -51,38 +51,7 @@ UNPARSED_MEANING = "published in a form this field does not allow; shown as CMS 
 FOLDED_FIELDS = frozenset({"unparsed"})
 
 # Fields grouped in the order a coder reads them; together they are FIELD_DOCS in order.
-FIELD_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
-    (
-        "identification",
-        "Code and descriptions",
-        ("code", "kind", "sequence_number", "long_description", "short_description"),
-    ),
-    (
-        "status",
-        "Status and dates",
-        ("action_code", "action_effective_date", "date_added", "termination_date"),
-    ),
-    (
-        "pricing",
-        "Pricing and coverage",
-        ("pricing_indicators", "multiple_pricing_indicator", "coverage_code"),
-    ),
-    ("service", "BETOS and type of service", ("betos_code", "type_of_service_codes")),
-    ("cross-references", "Cross-references", ("cross_references",)),
-    (
-        "references",
-        "Manual and statute references",
-        ("cim_references", "mcm_references", "statute"),
-    ),
-    ("lab", "Lab certification", ("lab_certifications",)),
-    (
-        "facility",
-        "ASC and outpatient (MOG) payment",
-        ("asc_group", "asc_effective_date", "opps_group", "opps_indicator", "opps_effective_date"),
-    ),
-    ("anesthesia", "Anesthesia", ("anesthesia_base_units",)),
-    ("processing-note", "Processing note", ("processing_note",)),
-]
+FIELD_GROUPS = layout.GROUPS
 
 # The decoded values that decide a claim, shown at the top of the page in this order.
 SUMMARY_FIELDS: tuple[str, ...] = (

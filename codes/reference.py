@@ -9,7 +9,9 @@ the section headings and the contact defaults are written for this site, not cop
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from codes import layout
 
 CODE_TABLES: dict[str, dict[str, str]] = {
     # Field 6, position 11: HCPCS record identification code.
@@ -471,7 +473,7 @@ class FieldDoc:
     label: str
     short: str
     full: str
-    positions: str
+    positions: str = ""
     table: str | None = None
     repeats: int = 1
 
@@ -493,7 +495,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "descriptors, which are ADA copyright. Level I (CPT) codes are five-digit numeric "
             "codes owned by the American Medical Association."
         ),
-        positions="1–5",
     ),
     FieldDoc(
         name="kind",
@@ -510,8 +511,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "circumstance, for example split into professional and technical components, done "
             "bilaterally, repeated or reduced, without changing what the code means."
         ),
-        positions="11",
-        table="record_id",
     ),
     FieldDoc(
         name="sequence_number",
@@ -526,7 +525,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "description in order, so the first line of a code is 00100, the next 00200, and so "
             "on. The spreadsheet version of the file shows it with four digits (0010)."
         ),
-        positions="6–10",
     ),
     FieldDoc(
         name="long_description",
@@ -540,7 +538,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "the American Medical Association, are not public property and may only be used as "
             "copyright law allows; likewise the ADA owns the dental (D) code descriptors."
         ),
-        positions="12–91",
     ),
     FieldDoc(
         name="short_description",
@@ -552,7 +549,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "abbreviation, so always check the long description before choosing a code. The AMA's "
             "copyright covers the short descriptions of CPT codes as well."
         ),
-        positions="92–119",
     ),
     FieldDoc(
         name="action_code",
@@ -566,8 +562,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "description, to administrative fields or to payment data, or no change at all (N). "
             "Read it together with the action effective date to see when the change applies."
         ),
-        positions="293",
-        table="action",
     ),
     FieldDoc(
         name="action_effective_date",
@@ -578,7 +572,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "code took effect for this code or modifier. When nothing changed in this release "
             "(action N), the date belongs to an earlier action and can be years old."
         ),
-        positions="277–284",
     ),
     FieldDoc(
         name="date_added",
@@ -589,7 +582,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "year the code was added, but the field is stored as a full YYYYMMDD date, usually the "
             "first of January or the first day of a quarter."
         ),
-        positions="269–276",
     ),
     FieldDoc(
         name="termination_date",
@@ -603,7 +595,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "in; the release that discontinues a code gives it action code D. When a replacement "
             "exists, look at the cross reference field for the code to use instead."
         ),
-        positions="285–292",
     ),
     FieldDoc(
         name="pricing_indicators",
@@ -619,9 +610,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "00 means Part B does not price the service separately (not covered, bundled or Part A "
             "only), and 99 means no value has been established."
         ),
-        positions="120–127",
-        table="pricing_indicator",
-        repeats=4,
     ),
     FieldDoc(
         name="multiple_pricing_indicator",
@@ -637,8 +625,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "established value (99). Several values describe psychologist and social worker "
             "arrangements that stopped applying on January 1, 1998."
         ),
-        positions="128",
-        table="multiple_pricing_indicator",
     ),
     FieldDoc(
         name="coverage_code",
@@ -650,8 +636,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "is not payable by Medicare, M means Medicare does not cover it, and S means a statute "
             "excludes it. Coverage under other payers is not described by this field."
         ),
-        positions="230",
-        table="coverage",
     ),
     FieldDoc(
         name="betos_code",
@@ -667,8 +651,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "from 2003 data onward. It is used for grouping and research, not for payment or "
             "coverage decisions."
         ),
-        positions="257–259",
-        table="betos",
     ),
     FieldDoc(
         name="type_of_service_codes",
@@ -682,9 +664,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "several values. Some values in the table are historical and carry their effective or "
             "end dates."
         ),
-        positions="261–265",
-        table="type_of_service",
-        repeats=5,
     ),
     FieldDoc(
         name="cross_references",
@@ -699,8 +678,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "range of codes. Check the long description of the code you are pointed to before you "
             "use it, since a crosswalk is not always a one-to-one match."
         ),
-        positions="205–229",
-        repeats=5,
     ),
     FieldDoc(
         name="cim_references",
@@ -713,8 +690,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "Manual, so an old section number may need to be looked up there under its newer "
             "numbering."
         ),
-        positions="129–146",
-        repeats=3,
     ),
     FieldDoc(
         name="mcm_references",
@@ -729,8 +704,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "manual has been superseded by CMS's internet-only manuals, so the references are "
             "historical pointers rather than current chapter numbers."
         ),
-        positions="147–170",
-        repeats=3,
     ),
     FieldDoc(
         name="statute",
@@ -742,7 +715,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "for section 1862(a)(7) of the Social Security Act. CMS writes these references in "
             "several styles, so the same section may appear in different forms."
         ),
-        positions="171–180",
     ),
     FieldDoc(
         name="lab_certifications",
@@ -754,9 +726,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "A laboratory certified for a general category (for example 100, microbiology) may "
             "perform every test in its subgroups (110, 115, 120 and so on)."
         ),
-        positions="181–204",
-        table="lab_certification",
-        repeats=8,
     ),
     FieldDoc(
         name="asc_group",
@@ -770,8 +739,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "payment amounts themselves are not in this file: they are published in CMS's ASC "
             "payment tables."
         ),
-        positions="231–232",
-        table="asc_group",
     ),
     FieldDoc(
         name="asc_effective_date",
@@ -782,7 +749,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "to its ambulatory surgical center payment group. It is blank when the procedure has "
             "no ASC group."
         ),
-        positions="233–240",
     ),
     FieldDoc(
         name="opps_group",
@@ -797,8 +763,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "group, while 0 and 9 mark a group with a single level. 000 means no MOG applies. The "
             "spreadsheet version of the file labels this column OPPS."
         ),
-        positions="241–243",
-        table="opps_group",
     ),
     FieldDoc(
         name="opps_indicator",
@@ -814,8 +778,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "the ASC list altogether. The spreadsheet version of the file labels this column "
             "OPPS_PI."
         ),
-        positions="244",
-        table="opps_indicator",
     ),
     FieldDoc(
         name="opps_effective_date",
@@ -826,7 +788,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "Medicare outpatient group (MOG) payment group. It is blank when no group is assigned. "
             "The spreadsheet version of the file labels this column OPPS_DT."
         ),
-        positions="245–252",
     ),
     FieldDoc(
         name="anesthesia_base_units",
@@ -839,7 +800,6 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "out the payment from the base units, the time units and the anesthesia conversion "
             "factor. Most Level II codes show 0 here."
         ),
-        positions="266–268",
     ),
     FieldDoc(
         name="processing_note",
@@ -852,11 +812,19 @@ _FIELD_DOC_LIST: list[FieldDoc] = [
             "Medicare. Notes are published with each release, so the note to read is the one from "
             "the same release as the record."
         ),
-        positions="253–256",
     ),
 ]
 
-FIELD_DOCS: dict[str, FieldDoc] = {doc.name: doc for doc in _FIELD_DOC_LIST}
+# Positions, repeats and code table come from the one description of the record.
+FIELD_DOCS: dict[str, FieldDoc] = {
+    doc.name: replace(
+        doc,
+        positions=layout.BY_NAME[doc.name].positions,
+        table=layout.BY_NAME[doc.name].table,
+        repeats=layout.BY_NAME[doc.name].repeats,
+    )
+    for doc in _FIELD_DOC_LIST
+}
 
 
 # Sections of HCPCS Level II (AAPC-style ranges; headings are ours). Range ends drift

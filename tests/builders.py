@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from codes import importer
-from codes.importer import TEXT_LAYOUT, WORKBOOK_COLUMNS
+from codes.importer.parse import TEXT_LAYOUT, WORKBOOK_COLUMNS
+from codes.layout import glossary_key as glossary_key
 
 
 def record_lines(
@@ -154,13 +155,3 @@ def write_zip_bomb(
         entry += struct.pack("<HHHHII", 0, 0, 0, 0, 0, 0) + name
         out.write(entry)
         out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(entry), directory_at, 0))
-
-
-def glossary_key(field_name: str) -> str:
-    """The FIELD_DOCS key that explains a model column (a repeated column's group)."""
-    from codes.models import REPEATED_FIELDS
-
-    for group, (prefix, count) in REPEATED_FIELDS.items():
-        if field_name in {f"{prefix}_{n}" for n in range(1, count + 1)}:
-            return group
-    return field_name

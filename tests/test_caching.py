@@ -105,7 +105,7 @@ class ConditionalGetTests(TestCase):
     def test_an_import_that_fails_keeps_the_validators(self):
         etag = self.page().headers["ETag"]
         with (
-            mock.patch("codes.search.rebuild_index", side_effect=RuntimeError("disk full")),
+            mock.patch("codes.importer.load.rebuild_index", side_effect=RuntimeError("disk full")),
             pytest.raises(RuntimeError),
         ):
             importer.load(small_release("2030-apr"))

@@ -113,7 +113,7 @@ class ImportCommandTests(TestCase):
         run(self.release("2030-jan"))
         before = table_state()
         with (
-            mock.patch("codes.importer._load_notes", side_effect=RuntimeError("disk full")),
+            mock.patch("codes.importer.load._load_notes", side_effect=RuntimeError("disk full")),
             pytest.raises(RuntimeError),
         ):
             run(self.release("2031-jan", "X0001", "X0009"))
@@ -123,7 +123,7 @@ class ImportCommandTests(TestCase):
         from unittest import mock
 
         with (
-            mock.patch("codes.importer.parse", side_effect=MemoryError),
+            mock.patch("codes.importer.parse.parse", side_effect=MemoryError),
             pytest.raises(
                 CommandError, match=r"nothing was changed\. .*2030-jan: ran out of memory"
             ),
@@ -276,10 +276,8 @@ class DownloadTests(TestCase):
     def test_download_announcing_more_than_the_bound_is_refused_unread(self):
         from unittest import mock
 
-        from codes import importer
-
         with (
-            mock.patch.object(importer, "MAX_FILE_BYTES", 100),
+            mock.patch("codes.importer.locate.MAX_FILE_BYTES", 100),
             pytest.raises(CommandError, match=r"Refused to download .*: it announces \d+ bytes"),
         ):
             run(url=f"{self.base}/2030-Alpha-Numeric-HCPCS-File.zip")
@@ -289,11 +287,9 @@ class DownloadTests(TestCase):
         import tempfile
         from unittest import mock
 
-        from codes import importer
-
         before = set(Path(tempfile.gettempdir()).glob("hcpcs-*"))
         with (
-            mock.patch.object(importer, "MAX_FILE_BYTES", 65536),
+            mock.patch("codes.importer.locate.MAX_FILE_BYTES", 65536),
             pytest.raises(CommandError, match=r"Refused to download .*: it sent more than that"),
         ):
             run(url=f"{self.base}/unannounced.zip")

@@ -3,6 +3,7 @@
 import io
 import zipfile
 from datetime import date
+from importlib import import_module
 
 import pytest
 
@@ -442,7 +443,7 @@ def test_zip_or_member_over_the_bound_is_refused_before_it_is_read(
     path = tmp_path / "r.zip"
     path.write_bytes(zip_bytes({"HCPC2030_ANWEB.txt": text_file(record_lines("X0001"))}))
     assert 100 < path.stat().st_size < 300
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", bound)
+    monkeypatch.setattr(import_module("codes.importer.locate"), "MAX_FILE_BYTES", bound)
     with pytest.raises(ImportFailure, match=refusal):
         importer.locate(path)
 
@@ -450,14 +451,14 @@ def test_zip_or_member_over_the_bound_is_refused_before_it_is_read(
 def test_loose_file_over_the_bound_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "HCPC2030_ANWEB.txt"
     path.write_bytes(text_file(record_lines("X0001")))
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_module("codes.importer.locate"), "MAX_FILE_BYTES", 100)
     with pytest.raises(ImportFailure, match=r"HCPC2030_ANWEB\.txt: the file is 322 bytes"):
         importer.locate(path)
 
 
 def test_workbook_part_over_the_bound_is_refused(monkeypatch):
     data = workbook_bytes([WORKBOOK_ROW])
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(import_module("codes.importer.parse"), "MAX_FILE_BYTES", 1000)
     with pytest.raises(ImportFailure, match=r"w\.xlsx: .*: the workbook part inflates to"):
         list(parse_workbook(data, "w.xlsx"))
 

@@ -77,7 +77,7 @@ def record(name: str, code: str) -> importer.CodeRecord:
 def test_every_release_folder_is_pinned_here_oldest_first():
     from django.conf import settings
 
-    from codes.management.commands.import_hcpcs import release_folders
+    from codes.importer import release_folders
 
     names = [folder.name for folder in release_folders(settings.HCPCS_DATA_DIR)]
     assert names == list(COUNTS)
@@ -230,16 +230,16 @@ def test_no_real_release_is_refused_beside_any_other_in_either_order():
     """`make setup` loads all nine, and any order must pass the removal guard too."""
     from itertools import combinations
 
-    from codes import removal_guard
+    from codes.importer import guard
 
     for older, newer in combinations(COUNTS, 2):
         old, new = parsed_release(older), parsed_release(newer)
         old_keys, new_keys = {r.key for r in old.records}, {r.key for r in new.records}
         terminations = {r.key: r.termination_date for r in old.records if r.key not in new_keys}
         additions = {r.key: r.date_added for r in new.records if r.key not in old_keys}
-        problems = removal_guard.against_older(new, new_keys, older, len(old_keys), terminations)
+        problems = guard.against_older(new, new_keys, older, len(old_keys), terminations)
         assert problems == [], (older, newer)
-        problems = removal_guard.against_newer(old, old_keys, newer, len(new_keys), additions)
+        problems = guard.against_newer(old, old_keys, newer, len(new_keys), additions)
         assert problems == [], (older, newer)
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from codes.importer.guard import REMOVAL_LIMIT
 from codes.models import CodeVersion, Release
-from codes.removal_guard import REMOVAL_LIMIT
 from tests.builders import record_lines, text_file
 from tests.dbstate import database_dump
 

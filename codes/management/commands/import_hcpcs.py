@@ -1,8 +1,5 @@
-import http.client
 import shutil
 import sys
-import tempfile
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -14,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from codes import importer, removal_guard
+from codes import importer
+from codes.importer import guard
 from codes.models import Release
 
 LIMIT_MB = importer.MAX_FILE_BYTES // (1024 * 1024)
@@ -31,10 +29,10 @@ class Command(BaseCommand):
         "A file that does not look whole (no final line end, a record cut short, UTF-8 "
         "instead of cp1252, two ANWEB files in one zip) is refused, and so is any file, zip "
         f"member or download larger than {LIMIT_MB} MB (CMS's are under 10 MB). A load that "
-        f"would leave more than {removal_guard.REMOVAL_LIMIT} codes unlisted (codes of the "
+        f"would leave more than {guard.REMOVAL_LIMIT} codes unlisted (codes of the "
         "release as loaded now, those its nearest older release lists and had not "
         "terminated, or those its nearest newer release lists and had already added), or "
-        f"that lists fewer than {removal_guard.SHRINK_RATIO:.0%} of a neighbouring "
+        f"that lists fewer than {guard.SHRINK_RATIO:.0%} of a neighbouring "
         "release's codes, is refused unless --allow-removals is given."
     )
 
@@ -53,7 +51,7 @@ class Command(BaseCommand):
             "--allow-removals",
             action="store_true",
             help=(
-                f"Load even when more than {removal_guard.REMOVAL_LIMIT} codes would no "
+                f"Load even when more than {guard.REMOVAL_LIMIT} codes would no "
                 "longer be listed, or the release is far smaller than its neighbours."
             ),
         )
@@ -92,12 +90,12 @@ class Command(BaseCommand):
         if url:
             sources.append(self.download(url))
         if all:
-            sources.extend(release_folders(settings.HCPCS_DATA_DIR))
+            sources.extend(importer.release_folders(settings.HCPCS_DATA_DIR))
         if latest_if_empty:
             if Release.objects.exists():
                 self.log(verbosity, "A release is already loaded; nothing to import.")
                 return
-            folders = release_folders(settings.HCPCS_DATA_DIR)
+            folders = importer.release_folders(settings.HCPCS_DATA_DIR)
             if not folders:
                 raise CommandError(f"No CMS release found under {settings.HCPCS_DATA_DIR}")
             sources.append(folders[-1])
@@ -162,7 +160,7 @@ class Command(BaseCommand):
             f"{parsed.modifier_count} modifiers), "
             f"{len(parsed.notes)} processing notes. Dry run: nothing written.",
         )
-        changes = removal_guard.changes(parsed)
+        changes = guard.changes(parsed)
         against = (
             f"compared with {changes.baseline} as loaded"
             if changes.baseline
@@ -179,12 +177,12 @@ class Command(BaseCommand):
             ("removed", changes.removed),
         ):
             if keys:
-                self.log(verbosity, f"  {label}: {removal_guard.sample(keys)}")
+                self.log(verbosity, f"  {label}: {guard.sample(keys)}")
         self.report_warnings(parsed, verbosity)
         if not allow_removals:
             try:
-                removal_guard.check(parsed)
-            except removal_guard.RemovalRefused as exc:
+                guard.check(parsed)
+            except guard.RemovalRefused as exc:
                 raise CommandError(f"Dry run: the import would be refused. {exc}") from exc
 
     def report_warnings(self, parsed: importer.ParsedRelease, verbosity: int) -> None:
@@ -208,35 +206,10 @@ class Command(BaseCommand):
             self.stdout.write(message)
 
     def download(self, url: str) -> Path:
-        """Fetch `url` into a temporary folder, refusing more than MAX_FILE_BYTES."""
-        if not url.startswith(("https://", "http://")):
-            raise CommandError("--url must be an http(s) address")
-        target = Path(tempfile.mkdtemp(prefix="hcpcs-")) / (url.rsplit("/", 1)[-1] or "release.zip")
         try:
-            with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
-                declared = int(response.headers.get("Content-Length") or 0)
-                if declared > importer.MAX_FILE_BYTES:
-                    raise DownloadTooLarge(f"it announces {declared:,} bytes")
-                received = 0
-                while chunk := response.read(1 << 16):
-                    received += len(chunk)
-                    if received > importer.MAX_FILE_BYTES:
-                        raise DownloadTooLarge("it sent more than that")
-                    out.write(chunk)
-        except DownloadTooLarge as exc:
-            shutil.rmtree(target.parent, ignore_errors=True)
-            raise CommandError(
-                f"Refused to download {url}: {exc}, and an import reads at most {LIMIT_MB} MB "
-                "(CMS's files are under 10 MB)."
-            ) from exc
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            shutil.rmtree(target.parent, ignore_errors=True)
-            raise CommandError(f"Could not download {url}: {describe(exc)}") from exc
-        return target
-
-
-class DownloadTooLarge(Exception):
-    pass
+            return importer.download(url)
+        except importer.DownloadFailed as exc:
+            raise CommandError(str(exc)) from exc
 
 
 def _advance(bar: tqdm) -> Callable[[int], None]:
@@ -254,24 +227,3 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, DatabaseError):
         return f"the database failed ({exc}); is it migrated (manage.py migrate)?"
     return str(exc) or type(exc).__name__
-
-
-def release_folders(data_dir: Path) -> list[Path]:
-    """Release folders (named like 2025-oct, not empty), oldest first.
-
-    A folder is not read here: one whose files are not a whole release fails its import
-    with the reason, rather than being skipped without a word.
-    """
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        return []
-    found = []
-    for folder in data_dir.iterdir():
-        if not folder.is_dir() or not any(entry.is_file() for entry in folder.iterdir()):
-            continue
-        try:
-            _, effective = importer.parse_release_name(folder.name)
-        except importer.ImportFailure:
-            continue
-        found.append((effective, folder))
-    return [folder for _, folder in sorted(found)]

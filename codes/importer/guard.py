@@ -26,7 +26,9 @@ from operator import attrgetter
 
 from django.db import connection
 
-from codes.importer import ImportFailure, ParsedRelease, record_columns
+from codes.importer.bulk import record_columns
+from codes.importer.parse import ImportFailure, ParsedRelease
+from codes.models import CodeVersion, Release
 
 REMOVAL_LIMIT = 10
 SHRINK_RATIO = 0.5
@@ -73,7 +75,6 @@ def check(parsed: ParsedRelease) -> None:
 
 
 def _problems(parsed: ParsedRelease) -> list[str]:
-    from codes.models import Release
 
     keys = {record.key for record in parsed.records}
     problems = []
@@ -159,7 +160,6 @@ def _keys_of(release, column: str | None = None):
     A raw cursor: the guard runs before every load, and the ORM spends several times as
     long turning a release's rows into objects.
     """
-    from codes.models import CodeVersion
 
     quote = connection.ops.quote_name
     names = ", ".join(quote(name) for name in ("kind", "code", *([column] if column else [])))
@@ -178,7 +178,6 @@ def _keys_of(release, column: str | None = None):
 def changes(parsed: ParsedRelease) -> Changes:
     """What loading `parsed` adds, changes and removes, compared with the loaded copy of
     the same release, or else with the nearest older (or newer) loaded release."""
-    from codes.models import CodeVersion, Release
 
     baseline = (
         Release.objects.filter(name=parsed.name).first()
