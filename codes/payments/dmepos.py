@@ -333,3 +333,22 @@ def _parse_rural_zips(table: Table, digest: str, wanted: str | None) -> ParsedFi
     return ParsedFile(
         RURAL_ZIP, table.source, digest, " ".join(table.title_rows), name, start, zips=zips
     )
+
+
+# The files of a quarter folder that import_dmepos reads (the former competitive bidding
+# area files beside them have another layout and are not imported).
+FEE_FILE_NAME = re.compile(
+    r"(DMEPOS|DMEPEN|DME\s*Rural\s*ZIP|DMERuralZIP).*\.(csv|xlsx|xls|zip)$", re.I
+)
+
+
+def quarter_folders(data_dir: Path) -> list[Path]:
+    """The quarter folders (named like 2025-apr) under `data_dir`, oldest first."""
+    if not Path(data_dir).is_dir():
+        return []
+    folders = [p for p in Path(data_dir).iterdir() if QUARTER_NAME.fullmatch(p.name)]
+    return sorted(folders, key=lambda p: quarter_start(p.name))
+
+
+def fee_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))

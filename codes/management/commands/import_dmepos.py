@@ -1,4 +1,3 @@
-import re
 import sys
 from pathlib import Path
 
@@ -7,24 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from codes.payments import dmepos, dmepos_load
-
-# The files of a quarter folder that this command reads (the former competitive bidding
-# area files beside them have another layout and are not imported).
-FEE_FILE_NAME = re.compile(
-    r"(DMEPOS|DMEPEN|DME\s*Rural\s*ZIP|DMERuralZIP).*\.(csv|xlsx|xls|zip)$", re.I
-)
-
-
-def quarter_folders(data_dir: Path) -> list[Path]:
-    """The quarter folders (named like 2025-apr) under `data_dir`, oldest first."""
-    if not Path(data_dir).is_dir():
-        return []
-    folders = [p for p in Path(data_dir).iterdir() if dmepos.QUARTER_NAME.fullmatch(p.name)]
-    return sorted(folders, key=lambda p: dmepos.quarter_start(p.name))
-
-
-def fee_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))
 
 
 class Command(BaseCommand):
@@ -56,12 +37,12 @@ class Command(BaseCommand):
         jobs: list[tuple[Path, str | None]] = []
         for path in paths:
             if path.is_dir():
-                jobs += [(f, quarter or self.folder_quarter(path)) for f in fee_files(path)]
+                jobs += [(f, quarter or self.folder_quarter(path)) for f in dmepos.fee_files(path)]
             else:
                 jobs.append((path, quarter or self.folder_quarter(path.parent)))
         if all:
-            for folder in quarter_folders(settings.DMEPOS_DATA_DIR):
-                jobs += [(f, folder.name) for f in fee_files(folder)]
+            for folder in dmepos.quarter_folders(settings.DMEPOS_DATA_DIR):
+                jobs += [(f, folder.name) for f in dmepos.fee_files(folder)]
         if all and not paths and not jobs:
             self.log(verbosity, f"No DMEPOS fee files under {settings.DMEPOS_DATA_DIR}.")
             return
