@@ -11,6 +11,12 @@
   zip, memory running out, a database that is not migrated) as one line naming the
   source, never a traceback. Each file or release is loaded in its own transaction, so
   the one that failed is the one left unchanged.
+
+On SQLite the transactions of an import (not of the page warming after it) begin
+IMMEDIATE. An import reads (its guards) before it writes, and in WAL mode a deferred
+transaction whose snapshot another writer has moved past cannot take the write lock at
+all (SQLITE_BUSY_SNAPSHOT, "database is locked" without waiting). Taking the lock first
+makes a concurrent small write (a search miss, an admin edit) wait for the import instead.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteConnection
 from tqdm import tqdm
 
 from codes.importer import ImportFailure
@@ -85,7 +92,8 @@ class ImportCommand(BaseCommand):
     def importing(self, source: Path | str) -> Iterator[None]:
         """The import of one file or release: a failure ends in a CommandError naming it."""
         try:
-            yield
+            with writes_first():
+                yield
         except self.failures as exc:
             raise CommandError(f"{NOTHING_CHANGED} {exc}") from exc
         except OTHER_FAILURES as exc:
@@ -107,3 +115,20 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, DatabaseError):
         return f"the database failed ({exc}); is it migrated (manage.py migrate)?"
     return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def writes_first(using: str = "default") -> Iterator[None]:
+    """On SQLite, begin every transaction inside with the write lock (BEGIN IMMEDIATE)."""
+    connection = connections[using]
+    if not isinstance(connection, SQLiteConnection):
+        yield
+        return
+    connection.ensure_connection()  # connecting sets transaction_mode from the settings
+    # django-stubs does not declare the SQLite backend's transaction_mode.
+    before = connection.transaction_mode  # type: ignore[attr-defined]
+    connection.transaction_mode = "IMMEDIATE"  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        connection.transaction_mode = before  # type: ignore[attr-defined]
