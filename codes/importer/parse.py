@@ -38,7 +38,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from codes import layout
 from codes.reference import CODE_TABLES, FIELD_DOCS
 
-RECORD_LENGTH = 320
+RECORD_LENGTH = layout.RECORD_LENGTH
 # A first line (record id 3 or 7) carries data through the action code, column 293.
 FIRST_LINE_MINIMUM = 293
 # The most an import reads of one file, zip member or download. CMS's files are under
