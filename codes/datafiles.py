@@ -113,7 +113,7 @@ def read_code_tables(path: Path = CODE_TABLES_FILE) -> dict[str, CodeTable]:
     for name, found in data.items():
         entry = Entry(path, f"table {name!r}", found if isinstance(found, dict) else {})
         entry.check_keys(("label", "values"), ("blank",))
-        values = found["values"]
+        values = entry.values["values"]
         if not isinstance(values, dict) or not values:
             entry.fail("values must be a table of value = meaning")
         for value, meaning in values.items():

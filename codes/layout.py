@@ -82,8 +82,18 @@ class Field:
 # A group of the code page: (key, heading, its fields' names in order).
 Group = tuple[str, str, tuple[str, ...]]
 
-FIELD_KEYS = ("name", "first", "width", "heading", "type", "group", "order", "label")
-FIELD_KEYS += ("short", "full")
+FIELD_KEYS = (
+    "name",
+    "first",
+    "width",
+    "heading",
+    "type",
+    "group",
+    "order",
+    "label",
+    "short",
+    "full",
+)
 OPTIONAL_FIELD_KEYS = ("repeats", "prefix", "table", "zero_padded")
 
 
