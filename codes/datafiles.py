@@ -1,8 +1,9 @@
 """The reference data kept as files in codes/data/, read with tomllib and checked on load.
 
-The record layout (`record_layout.toml`) and CMS's code tables (`code_tables.toml`) are
-text a person who knows HCPCS should be able to review without reading Python, so they
-are data files; `codes.layout` and `codes.reference` build their dataclasses from them.
+The record layout (`record_layout.toml`), CMS's code tables (`code_tables.toml`) and the
+sections of HCPCS Level II (`sections.toml`) are text a person who knows HCPCS should be
+able to review without reading Python, so they are data files; `codes.layout` and
+`codes.reference` build their dataclasses from them.
 Each file is read once, when the module that needs it is imported. A malformed entry
 raises `DataFileError` naming the file and the entry, so a slip in a file stops the site
 and the tests at start-up, saying where, instead of showing a wrong page.
@@ -17,9 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from codes.code_shapes import HCPCS_CODE
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RECORD_LAYOUT_FILE = DATA_DIR / "record_layout.toml"
 CODE_TABLES_FILE = DATA_DIR / "code_tables.toml"
+SECTIONS_FILE = DATA_DIR / "sections.toml"
+# A range of codes with its heading: (first, last, heading).
+Span = tuple[str, str, str]
 
 
 class DataFileError(ValueError):
@@ -127,3 +133,30 @@ def read_code_tables(path: Path = CODE_TABLES_FILE) -> dict[str, CodeTable]:
 def code_tables() -> dict[str, CodeTable]:
     """CMS's code tables, read once."""
     return read_code_tables()
+
+
+def read_sections(path: Path | None = None) -> tuple[list[Span], list[Span]]:
+    """The sections and the subsections, each in code order and apart."""
+    path = path or SECTIONS_FILE
+    data = read(path)
+    Entry(path, "", data).check_keys(("section", "subsection"))
+    return _spans(path, data, "section"), _spans(path, data, "subsection")
+
+
+def _spans(path: Path, data: Mapping[str, object], key: str) -> list[Span]:
+    spans: list[Span] = []
+    for entry in entries(path, data, key, "heading"):
+        entry.check_keys(("first", "last", "heading"))
+        first, last, heading = entry.text("first"), entry.text("last"), entry.text("heading")
+        for code in (first, last):
+            if not HCPCS_CODE.fullmatch(code):
+                entry.fail(f"{code!r} is not a Level II code (a capital letter and four digits)")
+        if last < first or first[0] != last[0]:
+            entry.fail(f"{first}-{last} is not a range of codes of one letter")
+        if spans and first <= spans[-1][1]:
+            entry.fail(
+                f"starts at or before the end ({spans[-1][1]}) of {spans[-1][2]!r}: "
+                f"list each {key} in code order, apart from the others"
+            )
+        spans.append((first, last, heading))
+    return spans

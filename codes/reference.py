@@ -66,56 +66,11 @@ def field_docs(record: layout.RecordLayout) -> dict[str, FieldDoc]:
 FIELD_DOCS: dict[str, FieldDoc] = field_docs(layout.RECORD)
 
 
-# Sections of HCPCS Level II (AAPC-style ranges; headings are ours). Range ends drift
-# between releases, so pages compute each section's actual first and last code from data.
-SECTIONS: list[tuple[str, str, str]] = [
-    ("A0021", "A0999", "Transportation services including ambulance"),
-    ("A2001", "A2021", "Matrix for wound management"),
-    ("A4100", "A4100", "Skin substitute device"),
-    ("A4206", "A8004", "Medical and surgical supplies"),
-    ("A9150", "A9999", "Administrative, miscellaneous and investigational"),
-    ("B4034", "B9999", "Enteral and parenteral therapy"),
-    ("C1052", "C1062", "Other therapeutic procedures"),
-    ("C1713", "C9899", "Outpatient PPS"),
-    ("D0120", "D9999", "Dental procedures"),
-    ("E0100", "E8002", "Durable medical equipment"),
-    ("G0008", "G9999", "Procedures / professional services (temporary)"),
-    ("H0001", "H2037", "Alcohol and drug abuse treatment services"),
-    ("J0120", "J8999", "Drugs administered other than oral method"),
-    ("J9000", "J9999", "Chemotherapy drugs"),
-    ("K0001", "K0900", "Durable medical equipment for Medicare administrative contractors"),
-    ("K1001", "K1099", "Components, accessories and supplies"),
-    ("L0112", "L4631", "Orthotic procedures and services"),
-    ("L5000", "L9900", "Prosthetic procedures"),
-    ("M0001", "M1999", "Medical services (other)"),
-    ("P2028", "P9615", "Pathology and laboratory services"),
-    ("Q0035", "Q9992", "Temporary codes"),
-    ("R0070", "R0076", "Diagnostic radiology services"),
-    ("S0012", "S9999", "Temporary national codes (non-Medicare)"),
-    ("T1000", "T5999", "National T codes established for state Medicaid agencies"),
-    ("U0001", "U0005", "Coronavirus diagnostic panel"),
-    ("V2020", "V2799", "Vision services"),
-    ("V5008", "V5364", "Hearing services"),
-]
-
-# Finer headings inside some sections, same shape as SECTIONS.
-SUBSECTIONS: list[tuple[str, str, str]] = [
-    ("A4206", "A4232", "Injection and infusion supplies"),
-    ("A4233", "A4239", "Replacement batteries"),
-    ("A4244", "A4290", "Other supplies"),
-    ("A4310", "A4360", "Incontinence"),
-    ("A4361", "A4437", "Ostomy"),
-    ("A4450", "A4608", "Tapes and dressings"),
-    ("A4653", "A4932", "Dialysis"),
-    ("A6000", "A6550", "Dressings, bandages and compression garments"),
-    ("A7000", "A7049", "Breathing aids"),
-    ("A7501", "A7527", "Tracheostoma supplies"),
-    ("J0120", "J7175", "Injections"),
-    ("J7177", "J7212", "Clotting factors"),
-    ("J7500", "J7599", "Immunosuppressives"),
-    ("J7604", "J7686", "Inhalation solutions"),
-    ("J8501", "J8999", "Oral chemotherapy"),
-]
+# Sections of HCPCS Level II (AAPC-style ranges; headings are ours), and finer headings
+# inside some of them, as (first, last, heading) in code order (codes/data/sections.toml).
+# Range ends drift between releases, so pages compute each section's actual first and
+# last code from data.
+SECTIONS, SUBSECTIONS = datafiles.read_sections()
 
 
 @dataclass(frozen=True)

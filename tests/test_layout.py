@@ -16,7 +16,6 @@ from codes.reference import FIELD_DOCS
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_TEXT = datafiles.RECORD_LAYOUT_FILE.read_text(encoding="utf-8")
-TABLES_TEXT = datafiles.CODE_TABLES_FILE.read_text(encoding="utf-8")
 
 # The model column each field type is declared as, and how codes/models.py declares it.
 MODEL_FIELD = {
@@ -146,6 +145,12 @@ def test_code_tables_come_from_their_file_in_cms_order():
     assert reference.ASC_GROUP_BLANK_MEANING == "Not approved for ASC"
 
 
+def test_every_explanation_opens_with_the_fields_positions():
+    for field in layout.FIELDS:
+        opening = "Position " if field.first == field.last else "Positions "
+        assert field.full.startswith(opening + field.positions + " "), field.name
+
+
 def test_every_field_table_exists_and_every_table_decodes_a_field():
     tables = {f.table for f in layout.FIELDS if f.table}
     assert tables == set(reference.CODE_TABLES)
@@ -209,24 +214,6 @@ def test_a_group_without_fields_is_refused(tmp_path):
     )
     with pytest.raises(DataFileError, match="group 'unused': has no field"):
         layout.read_layout(copy)
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "message"),
-    [
-        ('label = "Coverage codes"\n', "", "table 'coverage': missing label"),
-        ('"C" = "Carrier judgment"', '"C" = 3', "table 'coverage': value 'C' needs a non-empty"),
-        ('"C" = "Carrier judgment"', '"C" = ""', "table 'coverage': value 'C' needs a non-empty"),
-        ("[coverage.values]", "colour = 1\n[coverage.values]", "table 'coverage': unknown key"),
-    ],
-)
-def test_a_malformed_code_table_is_refused_naming_the_file_and_table(tmp_path, old, new, message):
-    copy = tmp_path / "code_tables.toml"
-    assert old in TABLES_TEXT
-    copy.write_text(TABLES_TEXT.replace(old, new, 1), encoding="utf-8")
-
-    with pytest.raises(DataFileError, match=re.escape(message)):
-        datafiles.read_code_tables(copy)
 
 
 # One entry added to a copy of the layout file: a repeated date field after the record.
