@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from codes import layout
-from codes.reference import CODE_TABLES, FIELD_DOCS
+from codes.reference import CODE_TABLES
 
 RECORD_LENGTH = layout.RECORD_LENGTH
 # A first line (record id 3 or 7) carries data through the action code, column 293.
@@ -624,14 +624,16 @@ def read_files(
 
 
 def _coded_columns() -> dict[str, frozenset[str]]:
-    """Record column -> the codes CMS's code table allows in it (repeated fields too)."""
-    allowed = {}
-    for doc in FIELD_DOCS.values():
-        if doc.name == "kind" or doc.table not in CODE_TABLES:
-            continue
-        for column in layout.BY_NAME[doc.name].columns:
-            allowed[column] = frozenset(CODE_TABLES[doc.table])
-    return allowed
+    """Record column -> the codes CMS's code table allows in it (repeated fields too).
+
+    The record id is left out: it is read as the kind, and a wrong one stops the import.
+    """
+    return {
+        column: frozenset(CODE_TABLES[field.table])
+        for field in layout.FIELDS
+        if field.table is not None and field.type != layout.KIND
+        for column in field.columns
+    }
 
 
 _CODED_COLUMNS = _coded_columns()
