@@ -25,6 +25,11 @@ def edited_copy(tmp_path, original, old, new):
         ('"C" = "Carrier judgment"', '"C" = ""', "table 'coverage': value 'C' needs a non-empty"),
         ("[coverage.values]", "colour = 1\n[coverage.values]", "table 'coverage': unknown key"),
         ('"C" = "Carrier judgment"', '"C" = "Carrier', "code_tables.toml: is not valid TOML"),
+        (
+            '[coverage.values]\n"C" = "Carrier judgment"',
+            'values = "C"\n[coverages.values]\n"C" = "Carrier judgment"',
+            "table 'coverage': values must be a table",
+        ),
     ],
 )
 def test_a_malformed_code_table_is_refused_naming_the_file_and_table(tmp_path, old, new, message):
@@ -74,4 +79,12 @@ def test_a_malformed_section_is_refused_naming_the_file_and_section(tmp_path, ol
     copy = edited_copy(tmp_path, datafiles.SECTIONS_FILE, old, new)
 
     with pytest.raises(DataFileError, match=re.escape(message)):
+        datafiles.read_sections(copy)
+
+
+def test_a_file_without_its_tables_of_entries_is_refused(tmp_path):
+    copy = tmp_path / "sections.toml"
+    copy.write_text('section = "A0021"\nsubsection = []\n', encoding="utf-8")
+
+    with pytest.raises(DataFileError, match=re.escape("sections.toml: needs [[section]] tables")):
         datafiles.read_sections(copy)

@@ -185,6 +185,10 @@ MALFORMED = [
     ),
     ("statute", 'name = "statute"', 'name = "code"', "field 'code': its name or a column"),
     ("statute", "heading = ", "heading = ]", "record_layout.toml: is not valid TOML"),
+    ("opps_group", "zero_padded = true", 'zero_padded = "yes"', "zero_padded must be true or"),
+    ("kind", 'type = "kind"', 'type = "text"', "needs exactly one field of type 'kind'"),
+    ("statute", 'name = "statute"', 'name = "stat ute"', "name must be a Python identifier"),
+    ("statute", 'label = "Statute"', "label = 3", "field 'statute': label must be a non-empty"),
 ]
 
 
@@ -213,6 +217,14 @@ def test_a_group_without_fields_is_refused(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(DataFileError, match="group 'unused': has no field"):
+        layout.read_layout(copy)
+
+
+def test_a_group_listed_twice_is_refused(tmp_path):
+    copy = tmp_path / "record_layout.toml"
+    twice = '\n[[group]]\nkey = "lab"\nheading = "Lab again"\n\n[[group]]\n'
+    copy.write_text(LAYOUT_TEXT.replace("\n[[group]]\n", twice, 1), encoding="utf-8")
+    with pytest.raises(DataFileError, match="group 'lab': is listed twice"):
         layout.read_layout(copy)
 
 
