@@ -746,19 +746,7 @@ class CodeTable:
         return f"table-{self.name}"
 
 
-_TABLE_LABELS = {
-    "record_id": "Record identification codes",
-    "pricing_indicator": "Pricing indicator codes",
-    "multiple_pricing_indicator": "Multiple pricing indicator codes",
-    "lab_certification": "Lab certification codes",
-    "coverage": "Coverage codes",
-    "asc_group": "ASC payment group codes",
-    "opps_group": "MOG payment groups",
-    "opps_indicator": "MOG payment policy indicators",
-    "betos": "Berenson-Eggers type of service (BETOS) codes",
-    "type_of_service": "Type of service codes",
-    "action": "Action codes",
-}
+_TABLE_LABELS = reference.CODE_TABLE_LABELS
 
 
 def code_tables() -> list[CodeTable]:

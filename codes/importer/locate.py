@@ -134,8 +134,8 @@ def _locate_in_folder(folder: Path) -> ReleaseFiles:
             if NOTES_FILE.search(candidate.name):
                 found.notes_name, found.notes_bytes = candidate.name, read_bounded(candidate)
             elif candidate.suffix.lower() == ".zip":
-                with _open_zip(candidate) as archive:
-                    _add_notes_from_zip(found, archive, candidate.name)
+                with _open_zip(candidate) as notes_zip:
+                    _add_notes_from_zip(found, notes_zip, candidate.name)
     return found
 
 

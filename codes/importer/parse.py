@@ -26,19 +26,20 @@ import io
 import re
 import zipfile
 from collections import namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from codes import layout
-from codes.reference import CODE_TABLES, FIELD_DOCS
+from codes.reference import CODE_TABLES
 
-RECORD_LENGTH = 320
+RECORD_LENGTH = layout.RECORD_LENGTH
 # A first line (record id 3 or 7) carries data through the action code, column 293.
 FIRST_LINE_MINIMUM = 293
 # The most an import reads of one file, zip member or download. CMS's files are under
@@ -92,19 +93,30 @@ _BLANK = {layout.DATE: None, layout.INTEGER: None}
 # frozen dataclass sets each of its 50 fields through object.__setattr__ (a tenth of an
 # import's time). Its fields are the layout's columns, with the line the record was read
 # from after the descriptions and the text that fits no format last.
-class CodeRecord(
-    namedtuple(
-        "CodeRecord",
-        [*_HEAD, "source_line", *_REST, "unparsed"],
-        defaults=[
-            *(_BLANK.get(layout.FIELD_OF_COLUMN[c].type, "") for c in _REST),
-            MappingProxyType({}),
-        ],
-    )
-):
+# Its fields come from the layout file, so a type checker cannot list them: it is told
+# the tuple type is `Any` (namedtuple called through a name it does not special-case),
+# and the class declares the fields the importer relies on.
+_tuple_type: Callable[..., Any] = namedtuple
+_RecordTuple: Any = _tuple_type(
+    "CodeRecord",
+    [*_HEAD, "source_line", *_REST, "unparsed"],
+    defaults=[
+        *(_BLANK.get(layout.FIELD_OF_COLUMN[c].type, "") for c in _REST),
+        MappingProxyType({}),
+    ],
+)
+
+
+class CodeRecord(_RecordTuple):
     """One procedure code or modifier as a release file gives it (text exactly as read)."""
 
     __slots__ = ()
+    if TYPE_CHECKING:
+        kind: str
+        code: str
+        long_description: str
+        source_line: int
+        unparsed: Mapping[str, str]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -115,7 +127,7 @@ class CodeRecord(
         return {name: getattr(self, name) for name in _VALUE_NAMES}
 
 
-FIELD_NAMES = CodeRecord._fields
+FIELD_NAMES: tuple[str, ...] = CodeRecord._fields
 
 
 _VALUE_NAMES = tuple(name for name in FIELD_NAMES if name != "source_line")
@@ -211,14 +223,15 @@ def check_workbook_size(data: bytes, source: str) -> None:
 
 
 def parse(files: ReleaseFiles, progress: Progress = no_progress) -> list[CodeRecord]:
-    if files.is_workbook:
-        read, records_of = workbook_rows, _workbook_records
-    else:
-        read, records_of = decode_cp1252, _text_records
+    source = files.record_name
     # The file's rows or lines, then the records made of them.
-    contents = read(files.record_bytes, files.record_name)
+    if files.is_workbook:
+        rows = workbook_rows(files.record_bytes, source)
+        made = _workbook_records(rows, source, progress)
+    else:
+        made = _text_records(decode_cp1252(files.record_bytes, source), source, progress)
     with cycle_collection_paused():
-        records = list(records_of(contents, files.record_name, progress))
+        records = list(made)
         if not records:
             raise ImportFailure(
                 files.record_name, "no HCPCS records found (is this an ANWEB file?)"
@@ -295,7 +308,9 @@ def _refuse_utf8(data: bytes, source: str) -> None:
         )
     if data.isascii():
         return
-    start = _NON_ASCII.search(data).start()
+    first = _NON_ASCII.search(data)
+    assert first is not None  # the data is not all ASCII
+    start = first.start()
     try:
         # The first non-ASCII bytes decide for CMS's files; the whole file only if they
         # are valid UTF-8.
@@ -431,7 +446,7 @@ def _first_line_values(line: str, kind: str, source: str, number: int, dates: di
             f"line carries data through column {FIRST_LINE_MINIMUM}",
             number,
         )
-    values = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
+    values: list = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
     values[_KIND] = kind
     values[_SOURCE_LINE] = number
     return _typed(values, dates)
@@ -498,7 +513,7 @@ def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iter
         progress(1)
         row = rows[index]
         try:
-            values = list(map(str.strip, cells_of(row)))
+            values: list = list(map(str.strip, cells_of(row)))
         except (IndexError, TypeError):
             # A short row, or one of the few cells stored as a number or date.
             values = [_cell_text(row, p, name) for p, name in zip(positions, names, strict=True)]
@@ -596,7 +611,7 @@ def read_files(
     records = parse(files, progress)
     with cycle_collection_paused():
         warnings = record_warnings(records, "row" if files.is_workbook else "line")
-    notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
+    notes = parse_notes(files.notes_bytes, files.notes_name or "") if files.notes_bytes else {}
     return ParsedRelease(
         name=name,
         effective_date=effective,
@@ -609,14 +624,16 @@ def read_files(
 
 
 def _coded_columns() -> dict[str, frozenset[str]]:
-    """Record column -> the codes CMS's code table allows in it (repeated fields too)."""
-    allowed = {}
-    for doc in FIELD_DOCS.values():
-        if doc.name == "kind" or doc.table not in CODE_TABLES:
-            continue
-        for column in layout.BY_NAME[doc.name].columns:
-            allowed[column] = frozenset(CODE_TABLES[doc.table])
-    return allowed
+    """Record column -> the codes CMS's code table allows in it (repeated fields too).
+
+    The record id is left out: it is read as the kind, and a wrong one stops the import.
+    """
+    return {
+        column: frozenset(CODE_TABLES[field.table])
+        for field in layout.FIELDS
+        if field.table is not None and field.type != layout.KIND
+        for column in field.columns
+    }
 
 
 _CODED_COLUMNS = _coded_columns()
