@@ -56,3 +56,20 @@ def records_digest(records: list, leave_out: tuple[str, ...] = ()) -> str:
         shown = [(k, dict(v) if k == "unparsed" else v) for k, v in values.items()]
         digest.update(repr([item for item in shown if item[0] not in leave_out]).encode())
     return digest.hexdigest()
+
+
+def future_date_entry(first: int) -> str:
+    """The body of a [[field]] entry: a date CMS adds in 2026-jan, at `first` in the record."""
+    return f"""\
+name = "future_date"
+first = {first}
+width = 8
+heading = "FUTURE DT"
+type = "date"
+group = "status"
+order = 1000
+label = "Future date"
+short = "A date CMS might add."
+full = "A date."
+since = "2026-jan"
+"""

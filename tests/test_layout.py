@@ -14,7 +14,7 @@ from codes.datafiles import DataFileError
 from codes.models import CmsRecord
 from codes.presentation import FIELD_GROUPS
 from codes.reference import FIELD_DOCS
-from tests.alternate_layout import run_with_layout
+from tests.alternate_layout import future_date_entry, run_with_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_TEXT = datafiles.RECORD_LAYOUT_FILE.read_text(encoding="utf-8")
@@ -334,21 +334,7 @@ def test_a_field_since_a_release_is_read_with_that_release_date(tmp_path):
 
 
 OCTOBER_2025, JANUARY_2026 = date(2025, 10, 1), date(2026, 1, 1)
-# A date field CMS adds in 2026-jan, after the others.
-FUTURE_DATE_SINCE = f"""\
-name = "future_date"
-first = {AFTER}
-width = 8
-heading = "FUTURE DT"
-type = "date"
-group = "status"
-order = 1000
-label = "Future date"
-short = "A date CMS might add."
-full = "A date."
-since = "2026-jan"
-"""
-# Each case parses one record with the layout holding FUTURE_DATE_SINCE and prints the
+# Each case parses one record with the layout holding future_date_entry and prints the
 # field's value and what was kept unparsed, or the failure.
 SINCE_PROGRAM = """
 from datetime import date
@@ -416,7 +402,7 @@ def test_a_release_before_a_fields_since_is_parsed_with_it_blank(tmp_path):
     there, an old workbook no column); from `since` on it is read, and a workbook
     without its column is refused, naming it."""
     found = run_with_layout(
-        with_entry(tmp_path, FUTURE_DATE_SINCE),
+        with_entry(tmp_path, future_date_entry(AFTER)),
         SINCE_PROGRAM,
         {"after": AFTER, "cases": [case for case, _ in SINCE_CASES]},
     )
