@@ -12,9 +12,11 @@ and the tests at start-up, saying where, instead of showing a wrong page.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -26,6 +28,17 @@ CODE_TABLES_FILE = DATA_DIR / "code_tables.toml"
 SECTIONS_FILE = DATA_DIR / "sections.toml"
 # A range of codes with its heading: (first, last, heading).
 Span = tuple[str, str, str]
+# A release is named by its year and month, as its folder is: 2026-jan, 2025-oct.
+RELEASE_MONTHS = (
+    *("jan", "feb", "mar", "apr", "may", "jun"),
+    *("jul", "aug", "sep", "oct", "nov", "dec"),
+)
+RELEASE_NAME = re.compile(r"(20\d\d)-(" + "|".join(RELEASE_MONTHS) + ")")
+
+
+def release_name(effective: date) -> str:
+    """The name of the release taking effect on `effective`: 2026-jan."""
+    return f"{effective.year}-{RELEASE_MONTHS[effective.month - 1]}"
 
 
 class DataFileError(ValueError):
@@ -84,6 +97,19 @@ class Entry:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.fail(f"{key} must be a whole number of at least 1, not {value!r}")
         return value
+
+    def release(self, key: str) -> date | None:
+        """A release named like 2026-jan, as the day it takes effect (None: not given)."""
+        if key not in self.values:
+            return None
+        value = self.values[key]
+        match = RELEASE_NAME.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail(
+                f'{key} must name a release like "2026-jan" (its year and the first three '
+                f"letters of its month, lower case), not {value!r}"
+            )
+        return date(int(match[1]), RELEASE_MONTHS.index(match[2]) + 1, 1)
 
     def flag(self, key: str) -> bool:
         value = self.values.get(key, False)

@@ -12,12 +12,17 @@ adding a CMS field is one entry in the file plus the model column and its migrat
 A repeated field (four pricing indicators, say) is one entry: its columns are
 `prefix_1` .. `prefix_N`, laid out one after the other from `first`, `width` apart, and
 its workbook headings are `heading` with the number appended.
+
+A field CMS added in a later release says so with `since` (the first release that has
+it): older releases' files are imported without it, its value left blank (`published`),
+and their code pages leave it out rather than show it as published blank.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from codes import datafiles
@@ -48,6 +53,7 @@ class Field:
     label: str = ""  # the glossary's name for it
     short: str = ""  # the glossary's one-line explanation (the code page's tooltip)
     full: str = ""  # the glossary's full explanation
+    since: date | None = None  # effective date of the first release that has it (None: all)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -94,7 +100,15 @@ FIELD_KEYS = (
     "short",
     "full",
 )
-OPTIONAL_FIELD_KEYS = ("repeats", "prefix", "table", "zero_padded")
+OPTIONAL_FIELD_KEYS = ("repeats", "prefix", "table", "zero_padded", "since")
+
+
+def published(since: date | None, effective: date | None) -> bool:
+    """Whether a field that exists `since` that day is in the release effective then.
+
+    A release of unknown date (None) is read as one of today's layout, every field in it.
+    """
+    return since is None or effective is None or effective >= since
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,9 @@ def _field(entry: Entry, groups: Collection[str], tables: Collection[str]) -> Fi
         entry.fail(f"code table {table!r} does not exist in {datafiles.CODE_TABLES_FILE.name}")
     if (repeats > 1) != bool(prefix) or (prefix and not prefix.isidentifier()):
         entry.fail("a repeated field needs a column prefix (an identifier); only it has one")
+    since = entry.release("since")
+    if since is not None and kind == KIND:
+        entry.fail("the record id is in every release's record: it takes no since")
     return Field(
         name=name,
         first=entry.number("first"),
@@ -165,6 +182,7 @@ def _field(entry: Entry, groups: Collection[str], tables: Collection[str]) -> Fi
         label=entry.text("label"),
         short=entry.text("short"),
         full=entry.text("full"),
+        since=since,
     )
 
 

@@ -549,10 +549,19 @@ def field_groups(
         FieldGroup(
             key=key,
             heading=heading,
-            rows=tuple(field_row(record, FIELD_DOCS[name], known, note) for name in names),
+            rows=tuple(
+                field_row(record, FIELD_DOCS[name], known, note)
+                for name in names
+                if _in_release(record, FIELD_DOCS[name])
+            ),
         )
         for key, heading, names in FIELD_GROUPS
     ]
+
+
+def _in_release(record: CmsRecord, doc: FieldDoc) -> bool:
+    """A field CMS added later is left out of an older release's record, not shown blank."""
+    return doc.since is None or layout.published(doc.since, record.release.effective_date)
 
 
 def section_of(code: Code) -> Section:

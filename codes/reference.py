@@ -10,6 +10,7 @@ positions, repeats and code table come with them. The section headings are ours 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from codes import datafiles, layout
 
@@ -43,6 +44,7 @@ class FieldDoc:
     positions: str = ""
     table: str | None = None
     repeats: int = 1
+    since: date | None = None  # effective date of the first release that has it
 
 
 def field_doc(field: layout.Field) -> FieldDoc:
@@ -54,6 +56,7 @@ def field_doc(field: layout.Field) -> FieldDoc:
         positions=field.positions,
         table=field.table,
         repeats=field.repeats,
+        since=field.since,
     )
 
 

@@ -88,3 +88,29 @@ def test_a_file_without_its_tables_of_entries_is_refused(tmp_path):
 
     with pytest.raises(DataFileError, match=re.escape("sections.toml: needs [[section]] tables")):
         datafiles.read_sections(copy)
+
+
+@pytest.mark.parametrize("name", ["2026-jan", "2025-oct", "2019-dec"])
+def test_a_release_is_named_by_year_and_month_and_read_as_its_first_day(name):
+    entry = datafiles.Entry(datafiles.RECORD_LAYOUT_FILE, "field 'x'", {"since": name})
+
+    effective = entry.release("since")
+    assert (effective.day, datafiles.release_name(effective)) == (1, name)
+
+
+def test_a_release_not_given_is_none():
+    entry = datafiles.Entry(datafiles.RECORD_LAYOUT_FILE, "field 'x'", {})
+    assert entry.release("since") is None
+
+
+@pytest.mark.parametrize("value", ["2026-01", "2026-Jan", "26-jan", "2026-jan ", "", 2026])
+def test_a_malformed_release_name_is_refused_naming_the_file_and_entry(value):
+    entry = datafiles.Entry(datafiles.RECORD_LAYOUT_FILE, "field 'x'", {"since": value})
+
+    with pytest.raises(DataFileError) as raised:
+        entry.release("since")
+    assert str(raised.value) == (
+        "codes/data/record_layout.toml, field 'x': since must name a release like "
+        '"2026-jan" (its year and the first three letters of its month, lower case), '
+        f"not {value!r}"
+    )

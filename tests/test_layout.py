@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from codes.datafiles import DataFileError
 from codes.models import CmsRecord
 from codes.presentation import FIELD_GROUPS
 from codes.reference import FIELD_DOCS
+from tests.alternate_layout import future_date_entry, run_with_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_TEXT = datafiles.RECORD_LAYOUT_FILE.read_text(encoding="utf-8")
@@ -186,6 +188,10 @@ MALFORMED = [
     ("kind", 'type = "kind"', 'type = "text"', "needs exactly one field of type 'kind'"),
     ("statute", 'name = "statute"', 'name = "stat ute"', "name must be a Python identifier"),
     ("statute", 'label = "Statute"', "label = 3", "field 'statute': label must be a non-empty"),
+    ("statute", "width = 10", 'width = 10\nsince = "2026-01"', "'statute': since must name a"),
+    ("statute", "width = 10", 'width = 10\nsince = "2026-Jan"', "'statute': since must name a"),
+    ("statute", "width = 10", "width = 10\nsince = 2026-01-01", "'statute': since must name a"),
+    ("kind", "width = 1", 'width = 1\nsince = "2026-jan"', "'kind': the record id is in every"),
 ]
 
 
@@ -311,3 +317,114 @@ def test_an_entry_added_to_the_layout_file_shows_as_a_page_row_and_in_json(tmp_p
     assert row.as_json()["values"] == [
         {"value": "C", "meaning": "Carrier judgment", "in_code_table": True}
     ]
+
+
+def test_a_field_since_a_release_is_read_with_that_release_date(tmp_path):
+    record = layout.read_layout(with_entry(tmp_path, f'{FUTURE_FLAG}since = "2026-jan"\n'))
+
+    added = record.fields[-1]
+    assert added.since == date(2026, 1, 1)
+    assert reference.field_docs(record)["future_flag"].since == date(2026, 1, 1)
+    assert all(f.since is None for f in layout.FIELDS)
+    assert [layout.published(added.since, day) for day in (OCTOBER_2025, JANUARY_2026)] == [
+        False,
+        True,
+    ]
+    assert layout.published(added.since, None), "a release of unknown date has every field"
+
+
+OCTOBER_2025, JANUARY_2026 = date(2025, 10, 1), date(2026, 1, 1)
+# Each case parses one record with the layout holding future_date_entry and prints the
+# field's value and what was kept unparsed, or the failure.
+SINCE_PROGRAM = """
+from datetime import date
+from openpyxl import Workbook
+import io
+
+def workbook(headings):
+    book = Workbook()
+    row = {"HCPC": "X0001", "SEQNUM": "0010", "RECID": "3", "LONG DESCRIPTION": "Long",
+           "SHORT DESCRIPTION": "Short", "ACTION CD": "N", "FUTURE DT": "20300101"}
+    book.active.append(headings)
+    book.active.append([row.get(h, "") for h in headings])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+line = ("X0001" + "00010" + "3" + "Long".ljust(80) + "Short".ljust(28)).ljust(292) + "N"
+texts = {
+    "value": line.ljust(arguments["after"] - 1) + "20300101",
+    "filler": line.ljust(arguments["after"] - 1) + "2030010X",
+    "short": line,
+}
+books = {
+    "with heading": workbook(list(parse.WORKBOOK_COLUMNS)),
+    "without heading": workbook([h for h in parse.WORKBOOK_COLUMNS if h != "FUTURE DT"]),
+}
+for kind, form, effective in arguments["cases"]:
+    day = date.fromisoformat(effective) if effective else None
+    try:
+        if kind == "text":
+            data = (texts[form] + "\\r\\n").encode("cp1252")
+            [record] = parse.parse(parse.ReleaseFiles("t.txt", data), effective=day)
+        else:
+            [record] = parse.parse(parse.ReleaseFiles("w.xlsx", books[form]), effective=day)
+    except parse.ImportFailure as failure:
+        print(json.dumps(str(failure)))
+    else:
+        print(json.dumps([str(record.future_date), dict(record.unparsed)]))
+"""
+SINCE_CASES = [
+    # (file, what it holds, release date) -> the value and the text kept unparsed
+    (("text", "value", "2025-10-01"), ["None", {}]),
+    (("text", "filler", "2025-10-01"), ["None", {}]),
+    (("text", "short", "2025-10-01"), ["None", {}]),
+    (("text", "value", "2026-01-01"), ["2030-01-01", {}]),
+    (("text", "filler", "2026-01-01"), ["None", {"future_date": "2030010X"}]),
+    (("text", "short", "2026-01-01"), ["None", {}]),
+    (("text", "value", None), ["2030-01-01", {}]),
+    (("workbook", "without heading", "2025-10-01"), ["None", {}]),
+    (("workbook", "with heading", "2025-10-01"), ["None", {}]),
+    (("workbook", "with heading", "2026-01-01"), ["2030-01-01", {}]),
+    (
+        ("workbook", "without heading", "2026-01-01"),
+        "w.xlsx, row 1: header lacks column(s) FUTURE DT (in the record from 2026-jan on)",
+    ),
+    (
+        ("workbook", "without heading", None),
+        "w.xlsx, row 1: header lacks column(s) FUTURE DT (in the record from 2026-jan on)",
+    ),
+]
+
+
+def test_a_release_before_a_fields_since_is_parsed_with_it_blank(tmp_path):
+    """Before `since` the field is blank whatever the file holds (an old .txt has filler
+    there, an old workbook no column); from `since` on it is read, and a workbook
+    without its column is refused, naming it."""
+    found = run_with_layout(
+        with_entry(tmp_path, future_date_entry(AFTER)),
+        SINCE_PROGRAM,
+        {"after": AFTER, "cases": [case for case, _ in SINCE_CASES]},
+    )
+
+    assert dict(zip([tuple(c) for c, _ in SINCE_CASES], found, strict=True)) == dict(SINCE_CASES)
+
+
+def test_a_field_since_a_later_release_is_left_out_of_older_pages_and_json(tmp_path, monkeypatch):
+    from codes import presentation
+    from codes.models import Code, Release
+
+    record_layout = layout.read_layout(with_entry(tmp_path, f'{FUTURE_FLAG}since = "2026-jan"\n'))
+    monkeypatch.setattr(presentation, "FIELD_GROUPS", list(record_layout.groups))
+    monkeypatch.setattr(presentation, "FIELD_DOCS", reference.field_docs(record_layout))
+
+    def status_names(release: Release) -> list[str]:
+        record = Code(kind="procedure", code="X0001", short_description="S", release=release)
+        record.future_flag = ""  # as the import leaves a release before since
+        groups = presentation.field_groups(record)
+        return [row.name for g in groups if g.key == "status" for row in g.rows]
+
+    older = status_names(Release(name="2025-oct", effective_date=OCTOBER_2025))
+    newer = status_names(Release(name="2026-jan", effective_date=JANUARY_2026))
+    assert "future_flag" not in older
+    assert newer == [*older, "future_flag"]
