@@ -22,8 +22,10 @@ the effective period ("Effective October 1, 2025 through December 31, 2025", or 
   HCPCS importer raises) naming the file and the row.
 
 CSV text is cp1252 (CMS's encoding) unless it starts with a UTF-8 byte order mark; a
-byte cp1252 does not define is refused with its row. Workbooks are read with
-python-calamine, which reads both .xlsx and the legacy .xls format.
+byte cp1252 does not define is refused with its row, and so is UTF-8 text without the
+mark (read as cp1252 its characters would be wrong) and a file whose last row has no
+line end (cut short). Workbooks are read with python-calamine, which reads both .xlsx
+and the legacy .xls format. Reads are bounded as the HCPCS importer's are (`sources`).
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
-from codes.importer import ImportFailure
+from codes.importer import MAX_FILE_BYTES, ImportFailure
+from codes.importer.locate import check_workbook_bytes, open_zip, read_bounded, read_member
+from codes.importer.parse import _refuse_utf8 as refuse_utf8
+from codes.importer.parse import too_large
 
 TABULAR_SUFFIXES = (".csv", ".xlsx", ".xls")
 HEADER_SEARCH_ROWS = 100
@@ -75,6 +82,18 @@ class TableError(ImportFailure):
     def __init__(self, source: str, message: str, row: int | None = None):
         super().__init__(source, message, row, unit="row")
         self.row = row
+
+
+@contextmanager
+def as_table_errors() -> Iterator[None]:
+    """The HCPCS importer's bounded readers and checks raise ImportFailure: give a TableError."""
+    try:
+        yield
+    except TableError:
+        raise
+    except ImportFailure as exc:
+        where = exc.source if exc.line is None else f"{exc.source}, line {exc.line}"
+        raise TableError(exc.source, str(exc).removeprefix(f"{where}: "), exc.line) from exc
 
 
 class Source(NamedTuple):
@@ -135,31 +154,46 @@ class Table:
 
 
 def sources(path: Path) -> list[Source]:
-    """The tabular files at `path`: the file itself, or each tabular member of a zip."""
+    """The tabular files at `path`: the file itself, or each tabular member of a zip.
+
+    Every read is bounded as the HCPCS importer bounds its own (`codes.importer.locate`):
+    a file or zip larger than MAX_FILE_BYTES is refused unread, a member by the size it
+    declares and then by what it really inflates to, and a zip's members together.
+    """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TableError(path.name, f"cannot be read ({exc.strerror or exc})") from exc
-    if path.suffix.lower() == ".zip":
-        return zip_sources(data, path.name)
-    if path.suffix.lower() not in TABULAR_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return zip_sources(path)
+    if suffix not in TABULAR_SUFFIXES:
         raise TableError(path.name, "not a .csv, .xlsx, .xls or .zip file")
-    return [Source(path.name, data)]
+    return [Source(path.name, read_bytes(path))]
 
 
-def zip_sources(data: bytes, zip_name: str) -> list[Source]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return [
-                Source(f"{zip_name}/{info.filename}", archive.read(info))
-                for info in archive.infolist()
-                if not info.is_dir()
-                and Path(info.filename).suffix.lower() in TABULAR_SUFFIXES
-                and not info.filename.startswith("__MACOSX/")
-            ]
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise TableError(zip_name, f"not a readable zip ({exc})") from exc
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refused unread when larger than MAX_FILE_BYTES."""
+    with as_table_errors():
+        return read_bounded(path)
+
+
+def zip_sources(path: Path) -> list[Source]:
+    found, inflated = [], 0
+    with as_table_errors(), open_zip(path) as archive:
+        for info in archive.infolist():
+            if (
+                info.is_dir()
+                or Path(info.filename).suffix.lower() not in TABULAR_SUFFIXES
+                or info.filename.startswith("__MACOSX/")
+            ):
+                continue
+            data = read_member(archive, info.filename, path.name)
+            inflated += len(data)
+            if inflated > MAX_FILE_BYTES:
+                raise TableError(
+                    f"{path.name}: {info.filename}",
+                    too_large("the zip's tables inflate past the bound here"),
+                )
+            found.append(Source(f"{path.name}/{info.filename}", data))
+    return found
 
 
 def read_rows(source: Source) -> list[list[str]]:
@@ -261,9 +295,19 @@ def _trim_trailing_blanks(cells: list[str]) -> list[str]:
 
 def _csv_rows(source: Source) -> list[list[str]]:
     data = source.data
+    if data and not data.endswith(b"\n"):
+        # CMS ends every row with CRLF, the last one too: a file without is cut short,
+        # and its last row would be read with its cells cut or missing.
+        raise TableError(
+            source.name,
+            "the file ends without a line end: it looks cut short (CMS ends every row with one)",
+            data.count(b"\n") + 1,
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         text = _decode(data[3:], "utf-8", source.name)
     else:
+        with as_table_errors():
+            refuse_utf8(data, source.name)
         text = _decode(data, "cp1252", source.name)
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
@@ -287,6 +331,10 @@ def _decode(data: bytes, encoding: str, name: str) -> str:
 def _workbook_rows(source: Source) -> list[list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    if zipfile.is_zipfile(io.BytesIO(source.data)):
+        # python-calamine inflates each part to its end (an .xlsx is a zip): bound it first.
+        with as_table_errors():
+            check_workbook_bytes(source.data, source.name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(source.data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
