@@ -295,14 +295,6 @@ def _trim_trailing_blanks(cells: list[str]) -> list[str]:
 
 def _csv_rows(source: Source) -> list[list[str]]:
     data = source.data
-    if data and not data.endswith(b"\n"):
-        # CMS ends every row with CRLF, the last one too: a file without is cut short,
-        # and its last row would be read with its cells cut or missing.
-        raise TableError(
-            source.name,
-            "the file ends without a line end: it looks cut short (CMS ends every row with one)",
-            data.count(b"\n") + 1,
-        )
     if data.startswith(b"\xef\xbb\xbf"):
         text = _decode(data[3:], "utf-8", source.name)
     else:
@@ -311,7 +303,19 @@ def _csv_rows(source: Source) -> list[list[str]]:
         text = _decode(data, "cp1252", source.name)
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
-        raise TableError(source.name, "NUL byte: this is not a CSV text file", row)
+        raise TableError(
+            source.name,
+            "NUL byte: this is not a CSV text file (UTF-16 text has one in every other byte)",
+            row,
+        )
+    if text and not text.endswith("\n"):
+        # CMS ends every row with CRLF, the last one too: a file without is cut short,
+        # and its last row would be read with its cells cut or missing.
+        raise TableError(
+            source.name,
+            "the file ends without a line end: it looks cut short (CMS ends every row with one)",
+            text.count("\n") + 1,
+        )
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
