@@ -197,6 +197,34 @@ class PaymentImportSafetyTests(TestCase):
             r"dme25-b\.zip/DMEPOS25_APR_part\.csv\); a quarter has one",
         )
 
+    def test_asp_folder_with_a_second_partial_crosswalk_is_refused_naming_both(self):
+        whole = asp_file("asp_crosswalk.csv")
+        self.write("2025-oct", "asp_crosswalk.csv", whole)
+        self.write("2025-oct", "asp_crosswalk_part.csv", cut_at_line_end(whole, 0.5))
+        self.assert_refused(
+            "import_asp",
+            self.tmp / "2025-oct",
+            r"2025-oct: holds the ASP NDC–HCPCS crosswalk twice \(asp_crosswalk\.csv, "
+            r"asp_crosswalk_part\.csv\)",
+        )
+
+    def test_dmepos_folder_with_a_second_partial_fee_file_is_refused_naming_both(self):
+        whole = dmepos_file("2025-apr", "DMEPOS25_APR.csv")
+        self.write("2025-apr", "DMEPOS25_APR.csv", whole)
+        self.write("2025-apr", "DMEPOS25_APR_part.csv", cut_at_line_end(whole, 0.5))
+        self.assert_refused(
+            "import_dmepos",
+            self.tmp / "2025-apr",
+            r"2025-apr: holds 2 DMEPOS fee files \(DMEPOS25_APR\.csv, DMEPOS25_APR_part\.csv\)",
+        )
+
+    def test_dmepos_folder_with_one_table_as_csv_and_workbook_lists_both_twins(self):
+        folder = self.tmp / "2025-jan"
+        self.write("2025-jan", "DMEPOS_JAN.xlsx", dmepos_file("2025-jan", "DMEPOS_JAN.xlsx"))
+        self.write("2025-jan", "DMEPOS_JAN.csv", b"")
+        names = [path.name for path in dmepos.fee_files(folder)]
+        assert names == ["DMEPOS_JAN.csv", "DMEPOS_JAN.xlsx"]
+
     def test_asp_zip_with_a_damaged_member_is_refused_naming_it(self):
         zipped = damaged_member(zip_bytes({"asp_pricing.csv": asp_file("asp_pricing.csv")}))
         self.assert_refused(

@@ -376,4 +376,23 @@ def quarter_folders(data_dir: Path) -> list[Path]:
 
 
 def fee_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))
+    """The fee files of a quarter folder; two of one dataset (not twins) are refused.
+
+    Each file replaces its dataset for the quarter, so of a whole file and a partial
+    copy beside it, the one imported last would win. The same table as .csv and .xlsx
+    (one name) is a twin: the second import finds nothing to change.
+    """
+    found = sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))
+    stems_by_kind: dict[str, dict[str, str]] = {}
+    for path in found:
+        match = FEE_FILE_NAME.match(path.name)
+        assert match is not None  # every file in `found` matched
+        kind = "rural ZIP" if "RURAL" in match.group(1).upper() else match.group(1).upper()
+        stems_by_kind.setdefault(kind, {}).setdefault(path.stem.casefold(), path.name)
+    for kind, names in stems_by_kind.items():
+        if len(names) > 1:
+            raise FeeFileError(
+                f"{folder.name}: holds {len(names)} {kind} fee files "
+                f"({', '.join(names.values())}); a quarter has one. Keep only the file to import"
+            )
+    return found
