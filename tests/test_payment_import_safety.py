@@ -98,10 +98,10 @@ class PaymentImportSafetyTests(TestCase):
         path.write_bytes(data)
         return path
 
-    def assert_refused(self, command: str, path: Path, pattern: str) -> None:
+    def assert_refused(self, command: str, path: Path, pattern: str, **options) -> None:
         """The import fails with one line matching `pattern` and changes nothing."""
         with pytest.raises(CommandError, match=pattern) as refused:
-            call_command(command, str(path), stdout=StringIO(), stderr=StringIO())
+            call_command(command, str(path), stdout=StringIO(), stderr=StringIO(), **options)
         assert "\n" not in str(refused.value)
         assert str(refused.value).startswith("Import failed, nothing was changed.")
         assert database_dump() == self.before
@@ -311,6 +311,17 @@ class PaymentImportSafetyTests(TestCase):
                 "import_asp",
                 path,
                 r"asp-2025-oct\.zip: asp_crosswalk\.csv: the zip's tables inflate past the bound",
+            )
+
+    def test_table_past_the_cell_bound_is_refused_at_its_row(self):
+        path = self.write("2025-oct", "asp_pricing.csv", asp_file("asp_pricing.csv"))
+        with mock.patch.object(tables, "MAX_TABLE_CELLS", 5000):
+            self.assert_refused(
+                "import_asp",
+                path,
+                # 454 rows of 11 columns fit; the header is row 9, no blank rows follow it.
+                r"asp_pricing\.csv, row 464: the table passes 5,000 cells here \(11 columns",
+                dry_run=True,  # the real file is loaded already: read it all the same
             )
 
     def test_the_real_files_pass_every_guard(self):

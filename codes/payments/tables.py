@@ -25,13 +25,16 @@ CSV text is cp1252 (CMS's encoding) unless it starts with a UTF-8 byte order mar
 byte cp1252 does not define is refused with its row, and so is UTF-8 text without the
 mark (read as cp1252 its characters would be wrong) and a file whose last row has no
 line end (cut short). Workbooks are read with python-calamine, which reads both .xlsx
-and the legacy .xls format. Reads are bounded as the HCPCS importer's are (`sources`).
+and the legacy .xls format. Reads are bounded as the HCPCS importer's are (`sources`),
+and a table keeps at most MAX_TABLE_CELLS cells (rows times header columns; a CSV's
+rows are made one at a time), so memory stays bounded below the file bound too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -49,6 +52,8 @@ from codes.importer.parse import too_large
 
 TABULAR_SUFFIXES = (".csv", ".xlsx", ".xls")
 HEADER_SEARCH_ROWS = 100
+# Rows times header columns kept for one table: five times CMS's largest (DMEPOS, 400,000).
+MAX_TABLE_CELLS = 2_000_000
 MONTH_NUMBERS = {
     name: number
     for number, name in enumerate(
@@ -196,34 +201,45 @@ def zip_sources(path: Path) -> list[Source]:
     return found
 
 
-def read_rows(source: Source) -> list[list[str]]:
-    """Every row of the file (the first sheet of a workbook) as stripped text cells."""
+def read_rows(source: Source) -> Iterator[list[str]]:
+    """Every row of the file (the first sheet of a workbook) as stripped text cells.
+
+    A CSV's rows are made one at a time, so a table keeps only its header's width of
+    each (CMS pads its CSVs to 250 columns).
+    """
     if source.suffix == ".csv":
-        return _csv_rows(source)
+        return _csv_rows(_csv_text(source), source.name)
     if source.suffix in (".xlsx", ".xls"):
-        return _workbook_rows(source)
+        return iter(_workbook_rows(source))
     raise TableError(source.name, "not a .csv, .xlsx or .xls file")
 
 
 def read_table(source: Source, first_heading: str | re.Pattern) -> Table:
     """The table whose header row starts with `first_heading` (a text or a pattern)."""
     rows = read_rows(source)
-    header_index = find_header(rows, first_heading, source.name)
-    headings = tuple(_trim_trailing_blanks(rows[header_index]))
+    top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_index = find_header(top, first_heading, source.name)
+    headings = tuple(_trim_trailing_blanks(top[header_index]))
     width = len(headings)
-    body = []
-    for index in range(header_index + 1, len(rows)):
-        cells = rows[index]
+    body: list[Row] = []
+    below = itertools.chain(top[header_index + 1 :], rows)
+    for number, cells in enumerate(below, start=header_index + 2):
         if not any(cells):
             continue
         if any(cells[width:]):
-            raise TableError(source.name, "row has more cells than the header", index + 1)
-        cells = (cells + [""] * width)[:width]
-        body.append(Row(index + 1, tuple(cells)))
-    titles = tuple(
-        " ".join(cell for cell in row if cell) for row in rows[:header_index] if any(row)
-    )
+            raise TableError(source.name, "row has more cells than the header", number)
+        if (len(body) + 1) * width > MAX_TABLE_CELLS:
+            raise TableError(source.name, too_many_cells(width), number)
+        body.append(Row(number, tuple((cells + [""] * width)[:width])))
+    titles = tuple(" ".join(cell for cell in row if cell) for row in top[:header_index] if any(row))
     return Table(source.name, titles, header_index + 1, headings, body)
+
+
+def too_many_cells(width: int) -> str:
+    return (
+        f"the table passes {MAX_TABLE_CELLS:,} cells here ({width} columns a row), more "
+        f"than an import keeps (CMS's largest, the DMEPOS fee schedule, has about 400,000)"
+    )
 
 
 def find_header(rows: list[list[str]], first_heading: str | re.Pattern, source: str) -> int:
@@ -293,7 +309,8 @@ def _trim_trailing_blanks(cells: list[str]) -> list[str]:
     return cells[:end]
 
 
-def _csv_rows(source: Source) -> list[list[str]]:
+def _csv_text(source: Source) -> str:
+    """The text of a CSV file, refused unless it looks like a whole file in CMS's encoding."""
     data = source.data
     if data.startswith(b"\xef\xbb\xbf"):
         text = _decode(data[3:], "utf-8", source.name)
@@ -316,10 +333,27 @@ def _csv_rows(source: Source) -> list[list[str]]:
             "the file ends without a line end: it looks cut short (CMS ends every row with one)",
             text.count("\n") + 1,
         )
+    return text
+
+
+def _csv_rows(text: str, name: str) -> Iterator[list[str]]:
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        for row in csv.reader(_lines(text)):
+            yield [cell.strip() for cell in row]
     except csv.Error as exc:
-        raise TableError(source.name, f"malformed CSV ({exc})") from exc
+        raise TableError(name, f"malformed CSV ({exc})") from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one at a time.
+
+    Not io.StringIO: it copies the whole text into a buffer of four bytes a character.
+    """
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
 
 
 def _decode(data: bytes, encoding: str, name: str) -> str:
