@@ -204,13 +204,13 @@ def zip_sources(path: Path) -> list[Source]:
 def read_rows(source: Source) -> Iterator[list[str]]:
     """Every row of the file (the first sheet of a workbook) as stripped text cells.
 
-    A CSV's rows are made one at a time, so a table keeps only its header's width of
-    each (CMS pads its CSVs to 250 columns).
+    The rows are made one at a time (a workbook's from python-calamine's cells), so a
+    table keeps only its header's width of each (CMS pads its CSVs to 250 columns).
     """
     if source.suffix == ".csv":
         return _csv_rows(_csv_text(source), source.name)
     if source.suffix in (".xlsx", ".xls"):
-        return iter(_workbook_rows(source))
+        return _workbook_rows(source)
     raise TableError(source.name, "not a .csv, .xlsx or .xls file")
 
 
@@ -366,7 +366,7 @@ def _decode(data: bytes, encoding: str, name: str) -> str:
         ) from exc
 
 
-def _workbook_rows(source: Source) -> list[list[str]]:
+def _workbook_rows(source: Source) -> Iterator[list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     if zipfile.is_zipfile(io.BytesIO(source.data)):
@@ -378,7 +378,7 @@ def _workbook_rows(source: Source) -> list[list[str]]:
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, OSError, IndexError) as exc:
         raise TableError(source.name, f"not a readable workbook ({exc})") from exc
-    return [[cell_text(cell) for cell in row] for row in rows]
+    return ([cell_text(cell) for cell in row] for row in rows)
 
 
 def cell_text(cell: object) -> str:
