@@ -301,7 +301,7 @@ def _check_unique(records: list[CodeRecord], files: ReleaseFiles) -> None:
 def decode_cp1252(data: bytes, source: str) -> list[str]:
     """Lines of a cp1252 file; a byte cp1252 does not define fails with its line, and so
     does a file that is UTF-8 (read as cp1252 it would give wrong characters)."""
-    _refuse_utf8(data, source)
+    refuse_utf8(data, source)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -318,7 +318,7 @@ def decode_cp1252(data: bytes, source: str) -> list[str]:
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def _refuse_utf8(data: bytes, source: str) -> None:
+def refuse_utf8(data: bytes, source: str) -> None:
     """A file with non-ASCII bytes that all form valid UTF-8 is UTF-8, not cp1252.
 
     CMS's non-ASCII bytes (0xA0 no-break spaces, 0x92 quotes) are never valid UTF-8

@@ -47,8 +47,7 @@ from typing import NamedTuple
 
 from codes.importer import MAX_FILE_BYTES, ImportFailure
 from codes.importer.locate import check_workbook_bytes, open_zip, read_bounded, read_member
-from codes.importer.parse import _refuse_utf8 as refuse_utf8
-from codes.importer.parse import too_large
+from codes.importer.parse import refuse_utf8, too_large
 
 TABULAR_SUFFIXES = (".csv", ".xlsx", ".xls")
 HEADER_SEARCH_ROWS = 100
