@@ -41,14 +41,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from codes import dataversion
+from codes import dataversion, pagestore
 from codes.dataversion import Version
 from codes.models import DataVersion, Release
 
@@ -170,8 +169,8 @@ class ConditionalPageMiddleware:
             etag, last_modified = validators(version)
             self.add_cache_headers(response, etag, last_modified)
             if self.storable(response):
-                stored = (response.content, dict(response.headers.items()))
-                caches["pages"].set(page_key(request, etag), stored)
+                page = pagestore.Page(response.content, tuple(response.headers.items()))
+                pagestore.put(page_key(request, etag), page)
         return response
 
     def answer_without_rendering(
@@ -184,10 +183,9 @@ class ConditionalPageMiddleware:
             self.add_cache_headers(not_modified, etag, last_modified)
             return not_modified
         if settings.HTTP_PAGE_CACHE:
-            stored = caches["pages"].get(page_key(request, etag))
-            if stored is not None:
-                content, headers = stored
-                return HttpResponse(content, headers=headers)
+            page = pagestore.get(page_key(request, etag))
+            if page is not None:
+                return HttpResponse(page.content, headers=page.headers)
         return None
 
     def applies_to(self, request: HttpRequest) -> bool:
