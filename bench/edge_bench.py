@@ -4,7 +4,7 @@ nginx serving a static file of the same size, measured in one run with wrk.
     DATABASE_URL=sqlite:////tmp/hcpcs-bench.sqlite3 .venv/bin/python bench/edge_bench.py
 
 The database must hold the data already (`manage.py import_hcpcs --all`, and the ASP and
-DMEPOS imports for their sections); it is only read. gunicorn (2 sync workers, DEBUG
+DMEPOS imports for their sections); it is only read. gunicorn (2 workers, gunicorn.conf.py, DEBUG
 off) and nginx (deploy/nginx/hcpcs.conf, one worker, as the current user) run on free
 127.0.0.1 ports with their files under a temporary directory, and are stopped at the
 end. The page store is a fresh directory, so the first run is cold.

@@ -27,11 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 STORE = Path(tempfile.mkdtemp(prefix="hcpcs-hit-bench."))
 os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/hcpcs-bench.sqlite3")
+# INFO, as production runs, logs one line per request (to stderr).
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 os.environ.update(
     DJANGO_SETTINGS_MODULE="hcpcs_site.settings",
     DJANGO_DEBUG="false",
     DJANGO_SECRET_KEY="hit-path-bench-only",
-    DJANGO_LOG_LEVEL="WARNING",
     HTTP_PAGE_STORE_DIR=str(STORE / "pages"),
 )
 
