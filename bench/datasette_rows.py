@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.http_bench import ROOT, free_port
+from bench.http_bench import free_port, shell_output
 
 DATABASE_NAME = "hcpcs"
 # The CMS record's fields; the rest are the site's own bookkeeping.
@@ -46,15 +46,8 @@ def export_codes(env: dict[str, str]) -> list[dict]:
         "for row in Code.objects.order_by('code').values(*names):\n"
         "    print('ROW', json.dumps(row, default=str))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [json.loads(line[4:]) for line in out.splitlines() if line.startswith("ROW ")]
+    out = shell_output(env, script).splitlines()
+    return [json.loads(line[4:]) for line in out if line.startswith("ROW ")]
 
 
 def build_database(rows: list[dict], path: Path) -> Path:

@@ -36,6 +36,7 @@ from bench.http_bench import (  # noqa: E402
     fetch,
     free_port,
     log,
+    shell_output,
     start_gunicorn,
     stop,
     table,
@@ -56,16 +57,8 @@ def code_paths(env: dict[str, str], count: int) -> list[str]:
         "from codes.models import Code\n"
         "for c in Code.objects.order_by('kind', 'code'): print(c.get_absolute_url())"
     )
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
     # The shell may say first how many objects it imported: keep the paths alone.
-    urls = [line for line in out if line.startswith("/")]
+    urls = [line for line in shell_output(env, script).split() if line.startswith("/")]
     return random.Random(0).sample(urls, min(count, len(urls)))
 
 

@@ -108,6 +108,18 @@ def manage(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
+def shell_output(env: dict[str, str], script: str) -> str:
+    """What `script` prints when run by `manage.py shell` (which may print a line first)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def data_dir(env: dict[str, str]) -> Path:
     out = subprocess.run(
         [
