@@ -47,7 +47,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from codes import dataversion, pagestore
+from codes import context_processors, dataversion, pagestore
 from codes.dataversion import Version
 from codes.models import DataVersion, Release
 
@@ -159,8 +159,7 @@ class ConditionalPageMiddleware:
                 return answer
         with one_snapshot():
             version, release = current_state()
-            # The `site` context processor reuses it instead of asking again.
-            request._current_release = release
+            context_processors.reuse_current_release(request, release)
             answer = self.answer_without_rendering(request, version)
             if answer is not None:
                 return answer
