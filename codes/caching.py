@@ -42,12 +42,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from codes import context_processors, dataversion, pagestore
+from codes.compiled import CompiledQuery
 from codes.dataversion import Version
 from codes.models import DataVersion, Release
 
@@ -111,23 +112,34 @@ def after_snapshot(write: Callable[[], None]) -> None:
         deferred.append(write)
 
 
+RELEASE_FIELDS = [f.attname for f in Release._meta.concrete_fields]
+
+
+def _state_row() -> QuerySet:
+    newest = Release.objects.order_by("-effective_date")
+    latest = {f"release_{name}": Subquery(newest.values(name)[:1]) for name in RELEASE_FIELDS}
+    return (
+        DataVersion.objects.filter(pk=dataversion.ROW)
+        .annotate(**latest)
+        .values_list("epoch", "number", "changed_at", *latest)[:1]
+    )
+
+
+# Every page rendered asks for it: its subqueries, one per field of the release, took
+# longer to build than to run, so it is compiled once per connection.
+_STATE = CompiledQuery(_state_row)
+
+
 def current_state() -> tuple[Version, Release | None]:
     """The data version and the current release, from one query, whichever is empty."""
-    newest = Release.objects.order_by("-effective_date")
-    fields = [f.attname for f in Release._meta.concrete_fields]
-    row = (
-        DataVersion.objects.filter(pk=dataversion.ROW)
-        .annotate(**{f"release_{name}": Subquery(newest.values(name)[:1]) for name in fields})
-        .values("epoch", "number", "changed_at", *(f"release_{name}" for name in fields))
-        .first()
-    )
+    row = _STATE.first_row()
     if row is None:  # a database whose version row is gone (flushed by hand)
-        return Version(*dataversion.NO_CHANGE), newest.first()
-    version = Version(row["epoch"], row["number"], row["changed_at"])
-    if row["release_id"] is None:
+        return Version(*dataversion.NO_CHANGE), Release.objects.order_by("-effective_date").first()
+    epoch, number, changed_at, *release = row
+    version = Version(epoch, number, changed_at)
+    if release[RELEASE_FIELDS.index("id")] is None:
         return version, None
-    values = [row[f"release_{name}"] for name in fields]
-    return version, Release.from_db(DataVersion.objects.db, fields, values)
+    return version, Release.from_db(DataVersion.objects.db, RELEASE_FIELDS, release)
 
 
 def validators(version: Version) -> tuple[str, int]:
