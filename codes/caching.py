@@ -21,10 +21,11 @@ a change commits is stored under the version it was built from, never the new on
 Admin, /healthz, non-200 responses, and responses that set cookies or touch the session
 are left alone.
 
-With `HTTP_PAGE_CACHE` on (the default outside tests) each process also keeps the
-rendered pages in the `pages` cache, keyed by the ETag and the request's URL, so a page
-is rendered once per data version and process. Each request first reads the version
-(one primary-key query): a stored page of that version is served as it is, and after a
+With `HTTP_PAGE_CACHE` on (the default outside tests) rendered pages are kept in the
+page store (codes/pagestore.py: shared by every process, each process keeping the pages
+it served last in memory in front), keyed by the ETag and the request's URL, so a page
+is rendered once per data version. Each request first reads the version (one
+primary-key query): a stored page of that version is served as it is, and after a
 change no page of an earlier version can be served, since no key names it any more.
 Responses that carry `Vary` are not stored, since the key does not include request
 headers.
