@@ -4,7 +4,7 @@ Usage: bench/run_bench.sh [--duration 10] [--connections 16] [--no-loadtest]
        bench/run_bench.sh --loadtest-only
 
 Steps: import the CMS releases into a fresh SQLite database in a temporary directory
-(timing each import), collect static files, start gunicorn (2 sync workers, DEBUG off),
+(timing each import), collect static files, start gunicorn (2 workers, gunicorn.conf.py, DEBUG off),
 then run wrk against the code page, the same HTML served by whitenoise as a static file
 (the ceiling for this machine), the list page, one search, the JSON view, and every
 query of bench/queries.json in rotation. The load check runs 64 connections for 60 s
@@ -106,6 +106,18 @@ def manage(env: dict[str, str], *args: str) -> float:
     started = time.perf_counter()
     subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True)
     return time.perf_counter() - started
+
+
+def shell_output(env: dict[str, str], script: str) -> str:
+    """What `script` prints when run by `manage.py shell` (which may print a line first)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def data_dir(env: dict[str, str]) -> Path:
@@ -364,7 +376,7 @@ def main() -> int:
             ]
             report.append("")
             report.append(
-                f"Throughput: gunicorn 2 sync workers, SQLite, wrk 1 thread "
+                f"Throughput: gunicorn 2 threaded workers, SQLite, wrk 1 thread "
                 f"{args.connections} connections {args.duration} s each (latency in ms)"
             )
             report.append(

@@ -21,10 +21,11 @@ a change commits is stored under the version it was built from, never the new on
 Admin, /healthz, non-200 responses, and responses that set cookies or touch the session
 are left alone.
 
-With `HTTP_PAGE_CACHE` on (the default outside tests) each process also keeps the
-rendered pages in the `pages` cache, keyed by the ETag and the request's URL, so a page
-is rendered once per data version and process. Each request first reads the version
-(one primary-key query): a stored page of that version is served as it is, and after a
+With `HTTP_PAGE_CACHE` on (the default outside tests) rendered pages are kept in the
+page store (codes/pagestore.py: shared by every process, each process keeping the pages
+it served last in memory in front), keyed by the ETag and the request's URL, so a page
+is rendered once per data version. Each request first reads the version (one
+primary-key query): a stored page of that version is served as it is, and after a
 change no page of an earlier version can be served, since no key names it any more.
 Responses that carry `Vary` are not stored, since the key does not include request
 headers.
@@ -41,14 +42,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connections, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from codes import dataversion
+from codes import context_processors, dataversion, pagestore
+from codes.compiled import CompiledQuery
 from codes.dataversion import Version
 from codes.models import DataVersion, Release
 
@@ -112,23 +113,34 @@ def after_snapshot(write: Callable[[], None]) -> None:
         deferred.append(write)
 
 
+RELEASE_FIELDS = [f.attname for f in Release._meta.concrete_fields]
+
+
+def _state_row() -> QuerySet:
+    newest = Release.objects.order_by("-effective_date")
+    latest = {f"release_{name}": Subquery(newest.values(name)[:1]) for name in RELEASE_FIELDS}
+    return (
+        DataVersion.objects.filter(pk=dataversion.ROW)
+        .annotate(**latest)
+        .values_list("epoch", "number", "changed_at", *latest)[:1]
+    )
+
+
+# Every page rendered asks for it: its subqueries, one per field of the release, took
+# longer to build than to run, so it is compiled once per connection.
+_STATE = CompiledQuery(_state_row)
+
+
 def current_state() -> tuple[Version, Release | None]:
     """The data version and the current release, from one query, whichever is empty."""
-    newest = Release.objects.order_by("-effective_date")
-    fields = [f.attname for f in Release._meta.concrete_fields]
-    row = (
-        DataVersion.objects.filter(pk=dataversion.ROW)
-        .annotate(**{f"release_{name}": Subquery(newest.values(name)[:1]) for name in fields})
-        .values("epoch", "number", "changed_at", *(f"release_{name}" for name in fields))
-        .first()
-    )
+    row = _STATE.first_row()
     if row is None:  # a database whose version row is gone (flushed by hand)
-        return Version(*dataversion.NO_CHANGE), newest.first()
-    version = Version(row["epoch"], row["number"], row["changed_at"])
-    if row["release_id"] is None:
+        return Version(*dataversion.NO_CHANGE), Release.objects.order_by("-effective_date").first()
+    epoch, number, changed_at, *release = row
+    version = Version(epoch, number, changed_at)
+    if release[RELEASE_FIELDS.index("id")] is None:
         return version, None
-    values = [row[f"release_{name}"] for name in fields]
-    return version, Release.from_db(DataVersion.objects.db, fields, values)
+    return version, Release.from_db(DataVersion.objects.db, RELEASE_FIELDS, release)
 
 
 def validators(version: Version) -> tuple[str, int]:
@@ -160,8 +172,7 @@ class ConditionalPageMiddleware:
                 return answer
         with one_snapshot():
             version, release = current_state()
-            # The `site` context processor reuses it instead of asking again.
-            request._current_release = release
+            context_processors.reuse_current_release(request, release)
             answer = self.answer_without_rendering(request, version)
             if answer is not None:
                 return answer
@@ -170,8 +181,8 @@ class ConditionalPageMiddleware:
             etag, last_modified = validators(version)
             self.add_cache_headers(response, etag, last_modified)
             if self.storable(response):
-                stored = (response.content, dict(response.headers.items()))
-                caches["pages"].set(page_key(request, etag), stored)
+                page = pagestore.Page(response.content, tuple(response.headers.items()))
+                pagestore.put(page_key(request, etag), page)
         return response
 
     def answer_without_rendering(
@@ -184,10 +195,9 @@ class ConditionalPageMiddleware:
             self.add_cache_headers(not_modified, etag, last_modified)
             return not_modified
         if settings.HTTP_PAGE_CACHE:
-            stored = caches["pages"].get(page_key(request, etag))
-            if stored is not None:
-                content, headers = stored
-                return HttpResponse(content, headers=headers)
+            page = pagestore.get(page_key(request, etag))
+            if page is not None:
+                return HttpResponse(page.content, headers=page.headers)
         return None
 
     def applies_to(self, request: HttpRequest) -> bool:

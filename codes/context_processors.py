@@ -11,3 +11,8 @@ def site(request: HttpRequest) -> dict:
         setattr(request, _CACHED, Release.objects.current())
     release: Release | None = getattr(request, _CACHED)
     return {"current_release": release}
+
+
+def reuse_current_release(request: HttpRequest, release: Release | None) -> None:
+    """Give `site` the release a caller has read already (codes.caching, in its snapshot)."""
+    setattr(request, _CACHED, release)

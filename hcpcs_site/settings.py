@@ -253,6 +253,9 @@ HTTP_PAGE_STORE_DIR = Path(env_str("HTTP_PAGE_STORE_DIR", str(BASE_DIR / "var" /
 # Keys name the data version, so an old version's pages are never read again; this
 # bounds how long they take space in a shared store.
 HTTP_PAGE_STORE_SECONDS = env_int("HTTP_PAGE_STORE_SECONDS", 7 * 24 * 3600)
+# In front of a shared store, each process keeps the pages it served last, up to this
+# many bytes (codes/pagestore.py): 64 MB holds about 2,400 code pages. 0 turns it off.
+HTTP_PAGE_MEMORY_BYTES = env_int("HTTP_PAGE_MEMORY_BYTES", 64 * 1024 * 1024)
 if HTTP_PAGE_STORE == "memory":
     PAGE_STORE: dict[str, Any] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -7,6 +7,9 @@
 # on a host shares ~/.gunicorn/gunicorn.ctl, and a second instance takes it over and
 # removes it when it stops, breaking the first one's.
 #
+# Threaded workers and keep-alive come from gunicorn.conf.py, which gunicorn reads from
+# the project folder this script runs in.
+#
 # Environment: HOST (127.0.0.1), PORT (8000), WORKERS (2), BIN (.venv/bin).
 set -eu
 cd "$(dirname "$0")/.."

@@ -266,3 +266,27 @@ class AfterSnapshotTests(TransactionTestCase):
         ran = []
         caching.after_snapshot(lambda: ran.append(True))
         assert ran == [True]
+
+
+class CurrentStateTests(TestCase):
+    def test_the_version_and_the_newest_release_come_from_one_query(self):
+        importer.load(small_release("2019-jan"))
+        importer.load(small_release("2020-jan"))
+        with self.assertNumQueries(1):
+            version, release = caching.current_state()
+        assert version == dataversion.current()
+        assert release is not None and release.name == "2020-jan"
+        assert release.effective_date.year == 2020
+
+    def test_without_releases_there_is_no_current_release(self):
+        version, release = caching.current_state()
+        assert (version, release) == (dataversion.current(), None)
+
+    def test_a_database_without_its_version_row_still_answers(self):
+        importer.load(small_release("2019-jan"))
+        from codes.models import DataVersion
+
+        DataVersion.objects.all().delete()
+        version, release = caching.current_state()
+        assert version.token == dataversion.Version(*dataversion.NO_CHANGE).token
+        assert release is not None and release.name == "2019-jan"

@@ -112,6 +112,27 @@ class SharedStoreChecks:
         response = self.client.get(url)
         assert b"Renamed wheelchair" in response.content
 
+    def test_a_page_served_once_is_served_again_from_the_process_memory(self):
+        self.warm()
+        pagestore.memory().clear()
+        url = reverse("codes:detail", args=["E1130"])
+        first = self.client.get(url)
+        with mock.patch.object(caches["pages"], "get") as store_get:
+            second = self.client.get(url)
+        store_get.assert_not_called()
+        assert second.content == first.content
+        assert second.headers == first.headers
+
+    def test_the_process_memory_answers_for_no_newer_version(self):
+        url = reverse("codes:detail", args=["E1130"])
+        self.client.get(url)
+        self.client.get(url)
+        from codes.models import Code
+
+        Code.objects.filter(code="E1130").update(short_description="Renamed wheelchair")
+        dataversion.record_change()
+        assert b"Renamed wheelchair" in self.client.get(url).content
+
     def test_a_warm_overtaken_by_a_change_stops(self):
         urls = warming.page_urls()
 
@@ -172,6 +193,40 @@ class RedisStoreTests(SharedStoreChecks, TestCase):
 
         self.warm()
         assert redis.Redis.from_url(self.url).dbsize() == len(warming.page_urls())
+
+
+class PageMemoryTests(TestCase):
+    def page(self, size: int) -> pagestore.Page:
+        return pagestore.Page(b"x" * size, (("Content-Type", "text/html"),))
+
+    def test_it_keeps_at_most_its_bytes_dropping_the_least_recently_served(self):
+        page = self.page(1000)
+        memory = pagestore.PageMemory(max_bytes=3 * page.size)
+        for key in ("a", "b", "c"):
+            memory.put(key, page)
+        assert memory.get("a") is page
+        memory.put("d", page)
+        assert memory.get("b") is None
+        assert [memory.get(k) is page for k in ("a", "c", "d")] == [True, True, True]
+        assert memory.bytes == 3 * page.size
+
+    def test_a_page_larger_than_the_whole_memory_is_not_kept(self):
+        memory = pagestore.PageMemory(max_bytes=500)
+        memory.put("a", self.page(1000))
+        assert (len(memory), memory.bytes) == (0, 0)
+
+    def test_storing_a_key_again_replaces_its_page(self):
+        memory = pagestore.PageMemory(max_bytes=10_000)
+        memory.put("a", self.page(1000))
+        memory.put("a", self.page(2000))
+        assert (len(memory), memory.bytes) == (1, self.page(2000).size)
+
+    @override_settings(HTTP_PAGE_STORE="shared", HTTP_PAGE_MEMORY_BYTES=0)
+    def test_it_can_be_turned_off(self):
+        assert pagestore.memory() is None
+
+    def test_a_store_in_process_memory_has_no_copy_in_front(self):
+        assert pagestore.memory() is None
 
 
 class WarmCommandTests(TestCase):
