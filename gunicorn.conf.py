@@ -6,11 +6,8 @@ browsers, wrk and nginx's upstream pool use them; sync workers close every conne
 after one response, so each request paid a new TCP connection.
 
 One thread per worker: each process still serves one request at a time, as a sync
-worker does. With four, a worker's threads held SQLite's shared lock so continuously
-that an import's commit waited for them, readers then waited past the 5 s busy timeout
-and pages failed with "database is locked" (tests/test_live_consistency.py), while the
-gain over one thread was within this machine's noise. Command-line options override
-these.
+worker does. More threads gave no measurable gain on this 2-core machine, and each one
+holds a database connection of its own. Command-line options override these.
 """
 
 worker_class = "gthread"
