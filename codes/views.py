@@ -2,7 +2,7 @@ import csv
 import re
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -17,7 +17,8 @@ from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
 from codes.payments import dmepos_pages, drugs
-from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+from codes.reference import SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+from codes.sections import sections_with_counts
 
 
 @require_safe
@@ -40,37 +41,9 @@ SEARCH_FIELDS = (*LIST_FIELDS, *repeated_columns("cross_references"))
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _sections() -> tuple[list[dict], int]:
-    """Each section (reference.SECTION_RANGES, the one definition) with its code counts and
-    first/last code in the current release, and the modifier count, from one query."""
-    procedure = Q(kind=Kind.PROCEDURE)
-    aggregates = {"modifiers": Count("id", filter=Q(kind=Kind.MODIFIER))}
-    for n, section in enumerate(SECTION_RANGES):
-        where = procedure & Q(code__gte=section.low, code__lt=section.high)
-        aggregates[f"count_{n}"] = Count("id", filter=where)
-        aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
-        aggregates[f"first_{n}"] = Min("code", filter=where)
-        aggregates[f"last_{n}"] = Max("code", filter=where)
-    totals = Code.objects.in_current_release().aggregate(**aggregates)
-    sections = [
-        {
-            "letter": section.letter,
-            "heading": section.heading,
-            "slug": section.slug,
-            "url": reverse("codes:section", args=[section.slug]),
-            "count": totals[f"count_{n}"],
-            "active": totals[f"active_{n}"],
-            "first": totals[f"first_{n}"],
-            "last": totals[f"last_{n}"],
-        }
-        for n, section in enumerate(SECTION_RANGES)
-    ]
-    return sections, totals["modifiers"]
-
-
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    sections, modifier_count = _sections()
+    sections, modifier_count = sections_with_counts()
     context = {
         "release": site(request)["current_release"],
         "sections": sections,
@@ -269,7 +242,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return _out_of_range(request)
     context.update(_page_links(request, page))
     if text and not page.paginator.count:
-        context.update(suggested_codes=_neighbouring_codes(text))
+        context.update(suggested_codes=lookup.neighbouring_codes(text))
     return render(request, "codes/search.html", context)
 
 
@@ -292,7 +265,7 @@ def _word_search(request: HttpRequest, text: str, filterset, context: dict) -> H
     context.update(_page_links(request, page))
     if not page.paginator.count:
         context.update(
-            suggested_words=found.suggested_words, suggested_codes=_neighbouring_codes(text)
+            suggested_words=found.suggested_words, suggested_codes=lookup.neighbouring_codes(text)
         )
     response = render(request, "codes/search.html", context)
     if parsed and not filterset.active_filters and _found_little(parsed, page):
@@ -317,19 +290,6 @@ def _found_little(parsed, page) -> bool:
     best = page.object_list[0] if page.object_list else None
     best_text = f"{best.code} {best.short_description} {best.long_description}" if best else ""
     return misses.is_weak(parsed, page.paginator.count, best_text)
-
-
-def _neighbouring_codes(text: str) -> list[Code]:
-    """The codes around a code-like text that found nothing."""
-    codes = []
-    token = text.split()[0].upper()
-    if re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token):
-        kind = Kind.MODIFIER if len(token) == 2 else Kind.PROCEDURE
-        near = Code.objects.filter(kind=kind, code__startswith=token[0])
-        after = near.filter(code__gt=token).order_by("code")[:3]
-        before = near.filter(code__lt=token).order_by("-code")[:2]
-        codes = [*reversed(before), *after]
-    return codes
 
 
 # Code and modifier pages, their JSON twins, the glossary and the contact page ------------
