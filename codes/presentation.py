@@ -7,9 +7,10 @@ links, and the page's surroundings (neighbours, section, codes that refer to thi
 processing note text, contacts). Templates only loop over it and `CodePage.as_json()`
 serialises the same rows, so the page and the export cannot drift apart.
 
-It runs a fixed number of queries whatever the record holds: one for every code the record
-names, one for the codes that refer back, one per neighbour, one for the note text and one
-for the contacts.
+A page costs two queries whatever the record holds: the record from `code_record` (with
+its neighbours' codes, its note text, whether the payment files list it, and the data
+version) and every other code it links (those it names, those naming it, its
+neighbours). The contact entries are read once per data version (codes/versioned.py).
 """
 
 from __future__ import annotations
@@ -18,14 +19,24 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Trim
 from django.urls import reverse
 
-from codes import layout, reference
+from codes import dataversion, layout, reference
 from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.compiled import CompiledQuery
 from codes.models import (
@@ -34,6 +45,7 @@ from codes.models import (
     CmsRecord,
     Code,
     ContactEntry,
+    DataVersion,
     DmeposFee,
     Kind,
     NdcPackage,
@@ -42,6 +54,7 @@ from codes.models import (
     repeated_columns,
 )
 from codes.reference import FIELD_DOCS, FieldDoc
+from codes.versioned import PerVersion
 
 NOT_IN_TABLE = "not in the CMS code table"
 UNPARSED_MEANING = "published in a form this field does not allow; shown as CMS wrote it"
@@ -294,10 +307,14 @@ class CodePage:
     next: CodeLink | None
     section: Section
     note: NoteText | None
-    contacts: list[ContactEntry]
     current_release: Release | None = None
     rows_by_name: dict[str, FieldRow] = field(default_factory=dict)
     _known: dict[str, CodeLink] = field(default_factory=dict, repr=False)
+
+    @property
+    def contacts(self) -> list[ContactEntry]:
+        """The contact entries, read once per data version (see codes/versioned.py)."""
+        return contact_entries(data_version_of(self.code))
 
     @property
     def heading(self) -> str:
@@ -629,6 +646,7 @@ def _note_annotations() -> dict:
 
 def _record_queryset(kind: str, code: str):
     same_kind = Code.objects.filter(kind=OuterRef("kind"))
+    version = DataVersion.objects.filter(pk=dataversion.ROW)
     return (
         Code.objects.select_related("release")
         .filter(kind=kind, code=code)
@@ -643,6 +661,8 @@ def _record_queryset(kind: str, code: str):
             has_asp_prices=Exists(AspPrice.objects.filter(hcpcs_code=OuterRef("code"))),
             has_ndc_packages=Exists(NdcPackage.objects.filter(hcpcs_code=OuterRef("code"))),
             has_dmepos_fees=Exists(DmeposFee.objects.filter(hcpcs=OuterRef("code"))),
+            data_epoch=Subquery(version.values("epoch")[:1]),
+            data_number=Subquery(version.values("number")[:1]),
         )
     )
 
@@ -657,9 +677,25 @@ def code_record(kind: str, code: str) -> Code | None:
     carries its processing note's text (`_note_annotations`) and says whether the
     payment files list it (`has_asp_prices`, `has_ndc_packages`, `has_dmepos_fees`), so
     a page builds from a fixed handful of queries and skips the payment ones for the
-    many codes no payment file names. It is compiled once (codes/compiled.py).
+    many codes no payment file names. It reads the data version too (`data_epoch`,
+    `data_number`), in the same snapshot, so that what changes only with the version
+    is not asked again (`CodePage.contacts`). It is compiled once (codes/compiled.py).
     """
     return _RECORD_QUERY.first(using=Code.objects.db, kind=kind, code=code)
+
+
+def data_version_of(code: Code) -> tuple[str, int] | None:
+    """The data version a record from `code_record` was read under (None for another)."""
+    number = getattr(code, "data_number", None)
+    return None if number is None else (code.data_epoch, number)
+
+
+_CONTACTS = PerVersion(lambda: list(ContactEntry.objects.all()))
+
+
+def contact_entries(version: tuple[str, int] | None) -> list[ContactEntry]:
+    """The contact entries under a data version: one query per version and process."""
+    return _CONTACTS.get(version)
 
 
 def _neighbours(code: Code) -> tuple[str | None, str | None]:
@@ -678,6 +714,32 @@ def _names(other: Code, code: str) -> bool:
     return any(getattr(other, column) == code for column in _REFERENCE_COLUMNS)
 
 
+# The codes a page links are asked for in slots of this many, the unused ones blank, so
+# that a handful of compiled queries serve every page.
+LINK_SLOTS = 8
+
+
+def _links_queryset(code: str, **wanted: str) -> QuerySet[Code]:
+    refers = reduce(or_, (Q(**{c: code}) for c in _REFERENCE_COLUMNS))
+    return Code.objects.filter(Q(code__in=list(wanted.values())) | refers).only(
+        *_LINK_COLUMNS, *_REFERENCE_COLUMNS
+    )
+
+
+@cache
+def _links_query(slots: int) -> CompiledQuery:
+    stand_ins = {f"code_{n}": f"\x00code_{n}" for n in range(slots)}
+    return CompiledQuery(_links_queryset, code="\x00code", **stand_ins)
+
+
+def _linked_codes(code: str, wanted: set[str]) -> list[Code]:
+    """The codes in `wanted` and those naming `code` as a cross-reference (one query)."""
+    slots = LINK_SLOTS * (len(wanted) // LINK_SLOTS + 1)
+    padded = [*sorted(wanted), *[""] * (slots - len(wanted))]  # no code is blank
+    by_slot = {f"code_{n}": value for n, value in enumerate(padded)}
+    return _links_query(slots).all(using=Code.objects.db, code=code, **by_slot)
+
+
 def code_page(code: Code, current_release: Release | None = None) -> CodePage:
     """Everything the page shows about `code` (a Code fetched with its release).
 
@@ -692,13 +754,7 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
     wanted = set(xrefs) | set(mentioned)
     previous_code, next_code = _neighbours(code)
     around = {c for c in (previous_code, next_code) if c}
-    refers = reduce(or_, (Q(**{c: code.code}) for c in _REFERENCE_COLUMNS))
-    others = sorted(
-        Code.objects.filter(Q(code__in=wanted | around) | refers).only(
-            *_LINK_COLUMNS, *_REFERENCE_COLUMNS
-        ),
-        key=lambda other: (other.kind, other.code),
-    )
+    others = sorted(_linked_codes(code.code, wanted | around), key=lambda o: (o.kind, o.code))
     known: dict[str, CodeLink] = {}
     for other in others:
         if other.code in wanted:
@@ -722,7 +778,6 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
         next=_link(following) if following else None,
         section=section_of(code),
         note=note,
-        contacts=list(ContactEntry.objects.all()),
         current_release=current_release,
         _known=known,
     )
