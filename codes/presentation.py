@@ -10,7 +10,8 @@ serialises the same rows, so the page and the export cannot drift apart.
 A page costs two queries whatever the record holds: the record from `code_record` (with
 its neighbours' codes, its note text, whether the payment files list it, and the data
 version) and every other code it links (those it names, those naming it, its
-neighbours). The contact entries are read once per data version (codes/versioned.py).
+neighbours). The page's contact list is rendered once per data version
+(codes/templatetags/page_fragments.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, reduce
+from functools import cache, cached_property, reduce
 from operator import or_
 
 from django.db.models import (
@@ -44,7 +45,6 @@ from codes.models import (
     AspPrice,
     CmsRecord,
     Code,
-    ContactEntry,
     DataVersion,
     DmeposFee,
     Kind,
@@ -54,7 +54,6 @@ from codes.models import (
     repeated_columns,
 )
 from codes.reference import FIELD_DOCS, FieldDoc
-from codes.versioned import PerVersion
 
 NOT_IN_TABLE = "not in the CMS code table"
 UNPARSED_MEANING = "published in a form this field does not allow; shown as CMS wrote it"
@@ -312,11 +311,6 @@ class CodePage:
     _known: dict[str, CodeLink] = field(default_factory=dict, repr=False)
 
     @property
-    def contacts(self) -> list[ContactEntry]:
-        """The contact entries, read once per data version (see codes/versioned.py)."""
-        return contact_entries(data_version_of(self.code))
-
-    @property
     def heading(self) -> str:
         """The long description for the page heading: whole when short, else shortened."""
         text = self.code.long_description or self.code.short_description
@@ -363,7 +357,7 @@ class CodePage:
             if applies_to(self.code.kind, name) and name in self.rows_by_name
         ]
 
-    @property
+    @cached_property
     def table_groups(self) -> list[FieldGroup]:
         """The field table below the summary: every other field that applies to the
         record's kind, each once, filled rows only, the record's identity last."""
@@ -679,7 +673,8 @@ def code_record(kind: str, code: str) -> Code | None:
     a page builds from a fixed handful of queries and skips the payment ones for the
     many codes no payment file names. It reads the data version too (`data_epoch`,
     `data_number`), in the same snapshot, so that what changes only with the version
-    is not asked again (`CodePage.contacts`). It is compiled once (codes/compiled.py).
+    is not asked again (the contact list, codes/templatetags/page_fragments.py). It
+    is compiled once (codes/compiled.py).
     """
     return _RECORD_QUERY.first(using=Code.objects.db, kind=kind, code=code)
 
@@ -688,14 +683,6 @@ def data_version_of(code: Code) -> tuple[str, int] | None:
     """The data version a record from `code_record` was read under (None for another)."""
     number = getattr(code, "data_number", None)
     return None if number is None else (code.data_epoch, number)
-
-
-_CONTACTS = PerVersion(lambda: list(ContactEntry.objects.all()))
-
-
-def contact_entries(version: tuple[str, int] | None) -> list[ContactEntry]:
-    """The contact entries under a data version: one query per version and process."""
-    return _CONTACTS.get(version)
 
 
 def _neighbours(code: Code) -> tuple[str | None, str | None]:

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from codes import dataversion, presentation
 from codes.models import CmsRecord, ContactEntry, Release
 from codes.reference import FIELD_DOCS
+from codes.templatetags import page_fragments
 from tests.builders import glossary_key, make_code
 from tests.realdata import RealDataTestCase
 
@@ -29,7 +30,7 @@ def read_once_per_version() -> None:
     """Read now what code pages read once per data version, as the first page of the
     version does: the query counts are those of every page after it."""
     version = dataversion.current()
-    presentation.contact_entries((version.epoch, version.number))
+    page_fragments.contact_list_html((version.epoch, version.number))
 
 
 def _tooltip(doc_name: str) -> str:
@@ -282,6 +283,37 @@ class CodePageContentTests(TestCase):
         response = self.get()
 
         self.assertTemplateUsed(response, "codes/_history.html")
+
+
+class PageFragmentTests(TestCase):
+    """The fragments rendered once and reused are the templates' output, byte for byte."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_code("B3000", coverage_code="C", betos_code="O1E", cross_reference_1="B3001")
+        make_code("B3001")
+
+    def page(self):
+        code = presentation.code_record("procedure", "B3000")
+        return presentation.code_page(code)
+
+    def test_field_rows_and_facts_are_their_templates_output(self):
+        page = self.page()
+        for row in [*page.summary, *(r for g in page.table_groups for r in g.filled_rows)]:
+            with self.subTest(row=row.name):
+                included = loader.get_template("codes/_field_row.html").render({"row": row})
+                assert page_fragments.field_row(row) == included
+                fact = loader.get_template("codes/_fact.html").render({"row": row})
+                assert page_fragments.fact(row) == fact.removesuffix("\n")
+
+    def test_header_keeps_each_request_s_search_text(self):
+        url = reverse("codes:detail", args=["B3000"])
+        for text, shown in [("abc", 'value="abc"'), ('"><b>', 'value="&quot;&gt;&lt;b&gt;"')]:
+            with self.subTest(text=text):
+                self.assertContains(self.client.get(url, {"q": text}), shown)
+        self.assertContains(self.client.get(url), 'id="header-q" type="search" name="q" value=""')
+        home = self.client.get(reverse("codes:home")).content.decode()
+        assert 'id="header-q"' not in home
 
 
 class CodePageQueryTests(TestCase):

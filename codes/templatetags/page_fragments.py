@@ -1,49 +1,80 @@
 """Code-page fragments rendered once per distinct input, then reused.
 
-A code page shows about thirty field names (each with its glossary tooltip and link)
-and forty values; included one by one they were half of the page's rendering time.
-A field name's HTML depends only on its glossary entry, and the same values (coverage
-"C", BETOS "O1E", a date) recur across thousands of pages, so each distinct one is
-rendered by its own template once per process and served from memory after that. The
-output is the template's, byte for byte: the templates stay the one definition.
+A code page shows about thirty field names (each with its glossary tooltip and link),
+forty values and a dozen field rows; included one by one they were most of the page's
+rendering time. A field name's HTML depends only on its glossary entry, and the same
+values and rows (coverage "C", BETOS "O1E", a date) recur across thousands of pages, so
+each distinct one is rendered by its own template once per process and served from
+memory after that. The site header depends only on the page's URL name and search
+text, and the contact list only on the data version. The output is the template's,
+byte for byte: the templates stay the one definition.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from django import template
 from django.template import loader
+from django.template.context import Context
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
+
+from codes import presentation
+from codes.models import ContactEntry
+from codes.versioned import PerVersion
 
 register = template.Library()
 
 # Distinct values kept per process: a full release has fewer than this on its pages'
 # coded fields, and each entry is a few hundred bytes.
 VALUE_CACHE_SIZE = 8192
+# Field rows and summary facts: the common ones (a coverage code, a date added) are a
+# few thousand; rows unique to one code (its sequence number) come and go.
+ROW_CACHE_SIZE = 16384
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return loader.get_template(name).render(context)
 
 
 @lru_cache(maxsize=512)
 def _field_name_html(name, label, summary_label, tip_id, short, short_label, prefix) -> str:
     row = {"name": name, "label": label, "summary_label": summary_label, "tip_id": tip_id}
     row["doc"] = {"short": short}
-    context = {"row": row, "short_label": short_label}
-    return loader.get_template("codes/_field_name.html").render(context)
+    return _render("codes/_field_name.html", {"row": row, "short_label": short_label})
 
 
 @lru_cache(maxsize=VALUE_CACHE_SIZE)
 def _value_html(value, prefix) -> str:
-    return loader.get_template("codes/_value.html").render({"value": value})
+    return _render("codes/_value.html", {"value": value})
+
+
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _field_row_html(row, prefix) -> str:
+    return _render("codes/_field_row.html", {"row": row})
+
+
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _fact_html(row, prefix) -> str:
+    # Without the file's final newline: the summary's loop lays out the lines.
+    return _render("codes/_fact.html", {"row": row}).removesuffix("\n")
+
+
+@lru_cache(maxsize=256)
+def _header_html(url_name: str | None, query: str | None, prefix: str) -> str:
+    request = {"resolver_match": {"url_name": url_name}, "GET": {"q": query}}
+    return _render("includes/header.html", {"request": request})
 
 
 @register.simple_tag
 def field_name(row, short_label: bool = False) -> SafeString:
-    """`codes/_field_name.html` for a presentation.FieldRow."""
+    """`codes/_field_name.html` for a presentation.FieldRow (or a field shaped like one)."""
     html = _field_name_html(
         row.name,
         row.label,
-        row.summary_label,
+        row.summary_label if short_label else row.label,
         row.tip_id,
         row.doc.short,
         bool(short_label),
@@ -56,3 +87,44 @@ def field_name(row, short_label: bool = False) -> SafeString:
 def shown_value(value) -> SafeString:
     """`codes/_value.html` for a presentation.ShownValue (a frozen, hashable value)."""
     return mark_safe(_value_html(value, get_script_prefix()))
+
+
+@register.simple_tag
+def field_row(row) -> SafeString:
+    """`codes/_field_row.html` for a presentation.FieldRow (frozen, hashable)."""
+    return mark_safe(_field_row_html(row, get_script_prefix()))
+
+
+@register.simple_tag
+def fact(row) -> SafeString:
+    """`codes/_fact.html`: one of the summary's values, for a presentation.FieldRow."""
+    return mark_safe(_fact_html(row, get_script_prefix()))
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: Context) -> SafeString:
+    """`includes/header.html`, which reads only the URL name and the search text."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    query = request.GET.get("q") if request is not None else None
+    url_name = match.url_name if match is not None else None
+    return mark_safe(_header_html(url_name, query, get_script_prefix()))
+
+
+def _contact_list() -> str:
+    return _render("codes/_contact.html", {"contacts": list(ContactEntry.objects.all())})
+
+
+_CONTACT_LIST = PerVersion(_contact_list)
+
+
+def contact_list_html(version: tuple[str, int] | None) -> str:
+    """`codes/_contact.html` with the contact entries (which change only through admin
+    edits, each moving the data version): one query and render per version."""
+    return _CONTACT_LIST.get(version)
+
+
+@register.simple_tag
+def contact_list(page: presentation.CodePage) -> SafeString:
+    """The contact list under the data version the page's record was read in."""
+    return mark_safe(contact_list_html(presentation.data_version_of(page.code)))
