@@ -1,18 +1,22 @@
 """SQLite: an external-content FTS5 table, `codes_code_fts` (migration 0002), over
 code, short and long description (porter stemming), scored with bm25.
 
-The FTS5 table is no model (Django cannot create a virtual table, and SQLite alone has
-one), so its SQL is written here: the match as a `pk__in` subquery, and the ranked query
-as a join made with `.extra()`, the one way the ORM joins a table it has no model for.
-A join, not a correlated subquery per row: FTS5 then scores each match once, in one
-scan (see `ranked`).
+The ORM reaches the table through an unmanaged model, `CodeSearchEntry`: the ranked
+query joins each code to its FTS5 row (a join, not a correlated subquery per row, so
+FTS5 scores each match once, in one scan; the join's condition is explained at
+`_FtsRowJoin` in codes/models.py), filters with a `match` lookup and scores with a
+`BM25` function. One piece stays SQL: the penalties of `scoring.py`, one fragment
+shared with PostgreSQL.
 """
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models.expressions import RawSQL
+from django.db.models import F, FloatField, IntegerField, Value
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.functions import Cast, Coalesce, Round, Substr
 
+from codes.models import CodeSearchEntry
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
     AGE_REFERENCE_YEAR,
@@ -24,14 +28,26 @@ from codes.search.scoring import (
     term_weight,
 )
 
-FTS_TABLE = "codes_code_fts"
+FTS_TABLE = CodeSearchEntry._meta.db_table
+
+
+class BM25(models.Func):
+    """FTS5's bm25 score of the row (lower is better), its columns weighted."""
+
+    function = "bm25"
+    output_field = FloatField()
+
+    def __init__(self, index: Expression, weights: tuple[float, ...]) -> None:
+        super().__init__(index, *(Value(w) for w in weights))
+
+
+def _matches(fts5: str) -> models.QuerySet:
+    """The rowids (code ids) an FTS5 MATCH string finds: one scan of the index."""
+    return CodeSearchEntry.objects.filter(index__match=fts5).values("rowid")
 
 
 def matching(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
-    matches = RawSQL(
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_query(parsed)]
-    )
-    return queryset.filter(pk__in=matches)
+    return queryset.filter(pk__in=_matches(fts5_query(parsed)))
 
 
 def fts5_term(term: Term) -> str:
@@ -60,31 +76,48 @@ def fts5_literal(term: Term) -> str:
     return '"{}"'.format(term.literal.replace('"', '""'))
 
 
+class _Matched(models.Func):
+    """1 for a code an FTS5 MATCH string finds, else 0, from one scan listing the
+    matches. `Case(When(pk__in=…))` says the same through the ORM, but building that for
+    each term costs ten times the SQL it saves (a millisecond a query), so this one
+    expression writes its subquery."""
+
+    template = f"(%(expressions)s IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %%s))"
+    output_field = IntegerField()
+
+    def __init__(self, fts5: str) -> None:
+        super().__init__(F("pk"))
+        self.fts5 = fts5
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql, (*params, self.fts5)
+
+
+def _worth(fts5: str, weight: int) -> Expression:
+    return Value(weight) * _Matched(fts5)
+
+
 def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
     table = queryset.model._meta.db_table
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    matches = f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-    matched_terms = " + ".join(f"{term_weight(t)} * ({matches})" for t in parsed.terms)
-    expanded = [t for t in parsed.terms if t.expansion is not None]
-    literal = "".join(f" + {LITERAL_WEIGHT} * ({matches})" for _ in expanded)
-    # A join, not a correlated subquery: FTS5 then scores each match once, in one scan,
-    # instead of re-running the query (and its prefix expansions) for every row. The "+"
-    # on the FTS rowid keeps it from being an index constraint, so the planner can never
-    # loop over codes_code (by a column filter's index) and query FTS5 once per row,
-    # which costs a second on a broad word with a coverage filter.
-    return queryset.extra(
-        select={
-            "rank": f"({matched_terms}){literal} "
-            f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
-            f"- {penalties(table, parsed, 'sqlite')} + {AGE_WEIGHT} * "
-            f"({AGE_REFERENCE_YEAR} - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), "
-            f"{AGE_REFERENCE_YEAR})) / 10.0"
-        },
-        select_params=[
-            *(fts5_term(t) for t in parsed.terms),
-            *(fts5_literal(t) for t in expanded),
-        ],
-        tables=[FTS_TABLE],
-        where=[f"+{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
-        params=[fts5_query(parsed)],
-    ).order_by("-rank", "code")
+    terms = [_worth(fts5_term(t), term_weight(t)) for t in parsed.terms]
+    literals = [_worth(fts5_literal(t), LITERAL_WEIGHT) for t in parsed.terms if t.expansion]
+    rank: Expression = terms[0]
+    for worth in [*terms[1:], *literals]:
+        rank = rank + worth
+    step = Value(SCORE_STEP)
+    score = BM25(F("search_entries__index"), BM25_WEIGHTS)
+    added = Cast(Substr("date_added", 1, 4), IntegerField())
+    rank = (
+        rank
+        + step * Round(-score / step)
+        - RawSQL(penalties(table, parsed, "sqlite"), [], output_field=FloatField())
+        + Value(AGE_WEIGHT)
+        * (Value(AGE_REFERENCE_YEAR) - Coalesce(added, Value(AGE_REFERENCE_YEAR)))
+        / Value(10.0)
+    )
+    return (
+        queryset.filter(search_entries__index__match=fts5_query(parsed))
+        .annotate(rank=models.ExpressionWrapper(rank, output_field=FloatField()))
+        .order_by("-rank", "code")
+    )
