@@ -725,6 +725,31 @@ class BroadQueryPlanTests(RealDataTestCase):
                 self.assert_fts_drives(lambda u=url: self.client.get(u))
 
 
+class UnfilteredRankingTests(RealDataTestCase):
+    """The search page's compiled ranking of every code is the ranked queryset's."""
+
+    def setUp(self):
+        from django.db import connection
+
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's compiled ranking")
+
+    def test_same_codes_ranks_and_count_as_the_ranked_queryset(self):
+        from codes.search import parse_query, sqlite
+
+        texts = ["wheelchair cushion", "keytruda", "wound vac", "the", "insulin pump supplies"]
+        for text in texts:
+            parsed = parse_query(text)
+            ranked = sqlite.ranked(Code.objects.all(), parsed)
+            compiled = sqlite.UnfilteredRanking(parsed, ("code", "short_description"), "default")
+            for rows in (slice(0, 25), slice(25, 50)):
+                with self.subTest(text=text, rows=rows):
+                    expected = [(c.code, c.rank) for c in ranked[rows]]
+                    assert [(c.code, c.rank) for c in compiled[rows]] == expected
+            assert compiled.count() == ranked.count()
+        assert sqlite.UnfilteredRanking(parse_query("zzzzqx"), ("code",), "default").count() == 0
+
+
 class SearchResultsTests(TestCase):
     """`search.results`: everything the search page shows, from one call."""
 

@@ -11,12 +11,17 @@ shared with PostgreSQL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import cast
+
 from django.db import models
-from django.db.models import F, FloatField, IntegerField, Value
+from django.db.models import Count, F, FloatField, IntegerField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast, Coalesce, Round, Substr
 
-from codes.models import CodeSearchEntry
+from codes.compiled import CompiledQuery
+from codes.models import Code, CodeSearchEntry
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
     AGE_REFERENCE_YEAR,
@@ -24,7 +29,8 @@ from codes.search.scoring import (
     BM25_WEIGHTS,
     LITERAL_WEIGHT,
     SCORE_STEP,
-    penalties,
+    is_drug_name,
+    penalty_sql,
     term_weight,
 )
 
@@ -99,11 +105,26 @@ def _worth(fts5: str, weight: int) -> Expression:
 
 
 def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
+    literals = [fts5_literal(t) for t in parsed.terms if t.expansion is not None]
+    terms = [(fts5_term(t), term_weight(t)) for t in parsed.terms]
+    drug_name = any(is_drug_name(t) for t in parsed.terms)
+    return _ranked(queryset, terms, literals, fts5_query(parsed), drug_name)
+
+
+def _ranked(
+    queryset: models.QuerySet,
+    terms: list[tuple[str, int]],
+    literals: list[str],
+    full: str,
+    drug_name: bool,
+) -> models.QuerySet:
+    """`ranked` from its MATCH strings: each term's and weight, each expanded term's
+    typed words, and the whole query's."""
     table = queryset.model._meta.db_table
-    terms = [_worth(fts5_term(t), term_weight(t)) for t in parsed.terms]
-    literals = [_worth(fts5_literal(t), LITERAL_WEIGHT) for t in parsed.terms if t.expansion]
-    rank: Expression = terms[0]
-    for worth in [*terms[1:], *literals]:
+    worths = [_worth(fts5, weight) for fts5, weight in terms]
+    worths += [_worth(fts5, LITERAL_WEIGHT) for fts5 in literals]
+    rank: Expression = worths[0]
+    for worth in worths[1:]:
         rank = rank + worth
     step = Value(SCORE_STEP)
     score = BM25(F("search_entries__index"), BM25_WEIGHTS)
@@ -111,13 +132,83 @@ def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
     rank = (
         rank
         + step * Round(-score / step)
-        - RawSQL(penalties(table, parsed, "sqlite"), [], output_field=FloatField())
+        - RawSQL(penalty_sql(table, "sqlite", drug_name), [], output_field=FloatField())
         + Value(AGE_WEIGHT)
         * (Value(AGE_REFERENCE_YEAR) - Coalesce(added, Value(AGE_REFERENCE_YEAR)))
         / Value(10.0)
     )
     return (
-        queryset.filter(search_entries__index__match=fts5_query(parsed))
+        queryset.filter(search_entries__index__match=full)
         .annotate(rank=models.ExpressionWrapper(rank, output_field=FloatField()))
         .order_by("-rank", "code")
     )
+
+
+# Every search without filters (most) -----------------------------------------------
+#
+# Building the ranked query's SQL costs Django twice what SQLite takes to run it (about
+# a millisecond, most of a search page). Its SQL depends only on the query's shape
+# (its terms' weights, which terms are expanded, whether it names a drug) and the page,
+# so for the unfiltered codes it is compiled once per shape (codes/compiled.py) and run
+# with each query's MATCH strings.
+
+
+@dataclass(frozen=True)
+class _Shape:
+    weights: tuple[int, ...]
+    literals: int
+    drug_name: bool
+    fields: tuple[str, ...]
+    rows: tuple[int, int]  # the page's slice
+
+    def build(self, full: str, **strings: str) -> models.QuerySet:
+        terms = [(strings[f"term_{n}"], w) for n, w in enumerate(self.weights)]
+        literals = [strings[f"literal_{n}"] for n in range(self.literals)]
+        ranked = _ranked(Code.objects.all(), terms, literals, full, self.drug_name)
+        return ranked.only(*self.fields)[self.rows[0] : self.rows[1]]
+
+
+@lru_cache(maxsize=512)
+def _compiled_page(shape: _Shape) -> CompiledQuery:
+    names = [f"term_{n}" for n in range(len(shape.weights))]
+    names += [f"literal_{n}" for n in range(shape.literals)]
+    return CompiledQuery(shape.build, full="\x00full", **{n: f"\x00{n}" for n in names})
+
+
+def _count_queryset(full: str) -> models.QuerySet:
+    matched = Code.objects.filter(pk__in=_matches(full)).order_by()
+    return matched.annotate(total=Window(Count("pk"))).values_list("total")[:1]
+
+
+_COUNT = CompiledQuery(_count_queryset, full="\x00full")
+
+
+@dataclass
+class UnfilteredRanking:
+    """The ranked codes of a search without filters, as a paginator counts and slices
+    them; the same rows, in the same order, as `ranked(Code.objects.all(), parsed)`."""
+
+    parsed: ParsedQuery
+    fields: tuple[str, ...]
+    using: str
+
+    def count(self) -> int:
+        row = _COUNT.first_row(self.using, full=fts5_query(self.parsed))
+        return row[0] if row else 0
+
+    def __getitem__(self, rows: slice) -> list[Code]:
+        if rows.stop <= (rows.start or 0):  # the empty first page of no results
+            return []
+        terms = self.parsed.terms
+        expanded = [t for t in terms if t.expansion is not None]
+        shape = _Shape(
+            weights=tuple(term_weight(t) for t in terms),
+            literals=len(expanded),
+            drug_name=any(is_drug_name(t) for t in terms),
+            fields=self.fields,
+            rows=(rows.start or 0, rows.stop),
+        )
+        strings = {f"term_{n}": fts5_term(t) for n, t in enumerate(terms)}
+        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(expanded)}
+        found = _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)
+        return cast(list[Code], found)

@@ -6,7 +6,8 @@ rendering time. A field name's HTML depends only on its glossary entry, and the 
 values and rows (coverage "C", BETOS "O1E", a date) recur across thousands of pages, so
 each distinct one is rendered by its own template once per process and served from
 memory after that. The site header depends only on the page's URL name and search
-text, and the contact list only on the data version. The output is the template's,
+text, the contact list only on the data version, and the search page's filter form
+without filters on nothing at all. The output is the template's,
 byte for byte: the templates stay the one definition.
 """
 
@@ -109,6 +110,26 @@ def site_header(context: Context) -> SafeString:
     query = request.GET.get("q") if request is not None else None
     url_name = match.url_name if match is not None else None
     return mark_safe(_header_html(url_name, query, get_script_prefix()))
+
+
+def _filter_fields(filterset: Any) -> str:
+    # Without the file's final newline, as _fact.html.
+    return _render("codes/_filter_fields.html", {"filter": filterset}).removesuffix("\n")
+
+
+@lru_cache(maxsize=8)
+def _shared_filter_fields(key: str, filterset: Any, prefix: str) -> str:
+    return _filter_fields(filterset)
+
+
+@register.simple_tag
+def filter_fields(filterset: Any) -> SafeString:
+    """`codes/_filter_fields.html`; a filter set shared by many pages (it has a
+    `fragment_key`, as the search page's unfiltered one) is rendered once."""
+    key = getattr(filterset, "fragment_key", None)
+    if key is None:
+        return mark_safe(_filter_fields(filterset))
+    return mark_safe(_shared_filter_fields(key, filterset, get_script_prefix()))
 
 
 def _contact_list() -> str:
