@@ -13,12 +13,14 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,12 @@ class _Compiled:
     related_populators: list[Any]
 
 
-class CompiledQuery:
+class CompiledQuery(Generic[M]):
     """`build(**stand_ins)` must return a queryset whose parameters include each stand-in
     value exactly as given; `first(**values)` and `all(**values)` run it with the real
     values."""
 
-    def __init__(self, build: Callable[..., QuerySet], **stand_ins: str):
+    def __init__(self, build: Callable[..., QuerySet[M, Any]], **stand_ins: str):
         self.build = build
         self.stand_ins = stand_ins
         self._by_connection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -63,7 +65,8 @@ class CompiledQuery:
             selected = info["select_fields"]
             fields = slice(selected[0], selected[-1] + 1)
             init_list = [column[0].target.attname for column in compiler.select[fields]]
-            populators = get_related_populators(info, compiler.select, using)
+            # The stubs describe Django 6's signature (a fetch mode); 5.2 takes three.
+            populators = get_related_populators(info, compiler.select, using)  # type: ignore[call-arg]
         model = queryset.model
         return _Compiled(
             sql, tuple(params), compiler, converters, model, fields, init_list, populators
@@ -87,12 +90,12 @@ class CompiledQuery:
         rows = self._rows(using, values, one=True)
         return rows[0] if rows else None
 
-    def first(self, using: str = "default", **values: str) -> Model | None:
+    def first(self, using: str = "default", **values: str) -> M | None:
         """The first row as the queryset's model instance (with its annotations)."""
         row = self.first_row(using, **values)
         return None if row is None else self._instance(self._compiled(using), row, using)
 
-    def all(self, using: str = "default", **values: str) -> list[Model]:
+    def all(self, using: str = "default", **values: str) -> list[M]:
         """Every row as the queryset's model instances."""
         compiled = self._compiled(using)
         return [
@@ -100,8 +103,8 @@ class CompiledQuery:
         ]
 
     @staticmethod
-    def _instance(compiled: _Compiled, row: tuple, using: str) -> Model:
-        instance = compiled.model.from_db(using, compiled.init_list, row[compiled.fields])
+    def _instance(compiled: _Compiled, row: tuple, using: str) -> M:
+        instance = cast(M, compiled.model.from_db(using, compiled.init_list, row[compiled.fields]))
         for populator in compiled.related_populators:
             populator.populate(row, instance)
         for name, position in compiled.compiler.annotation_col_map.items():

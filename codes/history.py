@@ -32,7 +32,6 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import cast
 
 from django.core.cache import cache
 from django.db.models import (
@@ -252,7 +251,8 @@ def _releases_with_version(kind: str, code: str) -> QuerySet[Release]:
     in_release = Q(versions__kind=kind, versions__code=code)
     return (
         Release.objects.annotate(code_version=FilteredRelation("versions", condition=in_release))
-        .select_related("code_version")
+        # The stubs check select_related against model fields, not FilteredRelation names.
+        .select_related("code_version")  # type: ignore[misc]
         .order_by("effective_date")
     )
 
@@ -262,10 +262,7 @@ _RELEASES_WITH_VERSION = CompiledQuery(_releases_with_version, kind="\x00kind", 
 
 def code_history(code: Code) -> CodeHistory:
     """The releases in which `code` changed, newest first (one query)."""
-    releases = cast(
-        list[Release],
-        _RELEASES_WITH_VERSION.all(using=Release.objects.db, kind=code.kind, code=code.code),
-    )
+    releases = _RELEASES_WITH_VERSION.all(using=Release.objects.db, kind=code.kind, code=code.code)
     # Django sets `code_version` only where the release lists the code.
     versions = {r.pk: r.code_version for r in releases if hasattr(r, "code_version")}
     entries: list[HistoryEntry] = []

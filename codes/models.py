@@ -13,6 +13,9 @@ import functools
 from urllib.parse import quote
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.where import WhereNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
@@ -657,11 +660,12 @@ class _FtsRowJoin(models.ForeignObject):
     def get_reverse_joining_fields(self) -> tuple:
         return ()
 
-    def get_extra_restriction(self, code_alias: str, fts_alias: str) -> models.Expression:
+    def get_extra_restriction(self, code_alias: str, fts_alias: str) -> WhereNode:
         # Django passes the codes table's alias first, whichever way the join goes.
-        rowid = models.expressions.Col(fts_alias, self.model._meta.pk)
-        code_id = models.expressions.Col(code_alias, self.remote_field.model._meta.pk)
-        return models.lookups.Exact(_NotIndexed(rowid), code_id)
+        rowid = models.expressions.Col(fts_alias, CodeSearchEntry._meta.pk)
+        code_id = models.expressions.Col(code_alias, Code._meta.pk)
+        # A lookup is a where-node child (as Q's are); the stubs allow only nodes.
+        return WhereNode([models.lookups.Exact(_NotIndexed(rowid), code_id)])  # type: ignore[list-item]
 
 
 class _FtsIndexField(models.TextField):
@@ -677,10 +681,12 @@ class _FtsIndexField(models.TextField):
 class _Match(models.Lookup):
     lookup_name = "match"
 
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[str | int, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} MATCH {rhs}", (*lhs_params, *rhs_params)
 
 
 class CodeSearchEntry(models.Model):

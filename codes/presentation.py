@@ -43,8 +43,8 @@ from codes.compiled import CompiledQuery
 from codes.models import (
     REPEATED_FIELDS,
     AspPrice,
-    CmsRecord,
     Code,
+    CodeVersion,
     DataVersion,
     DmeposFee,
     Kind,
@@ -210,7 +210,7 @@ class ShownValue:
         return self.meaning == CPT_MEANING
 
     def as_json(self) -> dict:
-        data = {"value": self.text, "meaning": self.meaning or None}
+        data: dict[str, object] = {"value": self.text, "meaning": self.meaning or None}
         if self.in_table is not None:
             data["in_code_table"] = self.in_table
         if self.occurrence is not None:
@@ -492,7 +492,7 @@ def _is_blank(raw) -> bool:
 
 
 def field_row(
-    record: CmsRecord,
+    record: Code | CodeVersion,
     doc: FieldDoc,
     known: dict[str, CodeLink] | None = None,
     note: NoteText | None = None,
@@ -540,7 +540,7 @@ def field_row(
     return FieldRow(doc=doc, columns=columns, values=tuple(values), empty_meaning=empty_meaning)
 
 
-def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownValue:
+def _note_value(number: str, note: NoteText | None, record: Code | CodeVersion) -> ShownValue:
     if note is None:
         return ShownValue(
             text=number,
@@ -554,7 +554,9 @@ def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownV
 
 
 def field_groups(
-    record: CmsRecord, known: dict[str, CodeLink] | None = None, note: NoteText | None = None
+    record: Code | CodeVersion,
+    known: dict[str, CodeLink] | None = None,
+    note: NoteText | None = None,
 ) -> list[FieldGroup]:
     return [
         FieldGroup(
@@ -613,12 +615,16 @@ def _notes_for(number, release_id):
 
 
 def _annotated_note(code: Code) -> NoteText | None:
+    """The note from `code_record`'s annotations (`_note_annotations`)."""
     number = code.processing_note.strip()
-    if code.own_note_text is not None:
-        return NoteText(number, code.own_note_text, code.release.name, from_other_release=False)
-    if code.newest_note_release_id is None:
+    own_text: str | None = getattr(code, "own_note_text", None)
+    if own_text is not None:
+        return NoteText(number, own_text, code.release.name, from_other_release=False)
+    if getattr(code, "newest_note_release_id", None) is None:
         return None
-    return NoteText(number, code.newest_note_text, code.newest_note_release, True)
+    newest_text: str = getattr(code, "newest_note_text", "")
+    newest_release: str = getattr(code, "newest_note_release", "")
+    return NoteText(number, newest_text, newest_release, True)
 
 
 def _note_annotations() -> dict:
@@ -681,14 +687,15 @@ def code_record(kind: str, code: str) -> Code | None:
 
 def data_version_of(code: Code) -> tuple[str, int] | None:
     """The data version a record from `code_record` was read under (None for another)."""
-    number = getattr(code, "data_number", None)
-    return None if number is None else (code.data_epoch, number)
+    number: int | None = getattr(code, "data_number", None)
+    epoch: str = getattr(code, "data_epoch", "")
+    return None if number is None else (epoch, number)
 
 
 def _neighbours(code: Code) -> tuple[str | None, str | None]:
     """The codes before and after `code` among its kind: from `code_record`, else asked."""
     if hasattr(code, "previous_code"):
-        return code.previous_code, code.next_code
+        return code.previous_code, getattr(code, "next_code", None)
     same_kind = Code.objects.filter(kind=code.kind).values_list("code", flat=True)
     previous = same_kind.filter(code__lt=code.code).order_by("-code").first()
     return previous, same_kind.filter(code__gt=code.code).order_by("code").first()

@@ -1,10 +1,18 @@
 import csv
 import functools
 import re
+from typing import cast
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.db.models import Count, Q
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,6 +26,7 @@ from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
 from codes.payments import dmepos_pages, drugs
+from codes.querysets import CodeQuerySet
 from codes.reference import SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
 from codes.sections import sections_with_counts
 
@@ -108,7 +117,7 @@ def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse
 def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
     """A redirect to the same list without its empty parameters (a GET form sends every
     field), so filtered URLs stay short and shareable; None when there are none."""
-    if all(value.strip() for value in request.GET.values()):
+    if all(request.GET[name].strip() for name in request.GET):
         return None
     params = request.GET.copy()
     for name in [n for n, values in params.lists() if not any(v.strip() for v in values)]:
@@ -117,7 +126,7 @@ def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
     return redirect(f"{request.path}?{query}" if query else request.path)
 
 
-def _browse(request: HttpRequest, kind: str) -> HttpResponse:
+def _browse(request: HttpRequest, kind: str) -> HttpResponseBase:
     clean = _without_empty_parameters(request)
     if clean is not None:
         return clean
@@ -157,12 +166,12 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_safe
-def code_list(request: HttpRequest) -> HttpResponse:
+def code_list(request: HttpRequest) -> HttpResponseBase:
     return _browse(request, Kind.PROCEDURE)
 
 
 @require_safe
-def modifier_list(request: HttpRequest) -> HttpResponse:
+def modifier_list(request: HttpRequest) -> HttpResponseBase:
     return _browse(request, Kind.MODIFIER)
 
 
@@ -205,7 +214,10 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 class SearchFilter(CodeFilter):
     # The search view reads `q` itself: a code prefix lists codes, words are ranked.
-    q = None
+    # (django-filter drops a parent's filter set to None; its stubs type it a filter.)
+    q = None  # type: ignore[assignment]
+    # Names a filter set shared by many pages, whose form is rendered once.
+    fragment_key: str | None = None
 
 
 @functools.cache
@@ -220,16 +232,16 @@ def _unfiltered_search() -> SearchFilter:
     return filterset
 
 
-def _search_filters(request: HttpRequest) -> tuple[SearchFilter, QuerySet[Code]]:
+def _search_filters(request: HttpRequest) -> tuple[SearchFilter, CodeQuerySet]:
     """The search's filter set and the codes it leaves."""
     if not any(name in SearchFilter.base_filters for name in request.GET):
         return _unfiltered_search(), Code.objects.all()
     filterset = SearchFilter(request.GET, queryset=Code.objects.all())
-    return filterset, filterset.qs
+    return filterset, cast(CodeQuerySet, filterset.qs)
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HttpRequest) -> HttpResponseBase:
     text = _clean_query(request.GET.get("q", ""))
     fmt = request.GET.get("format")
     # What the text names before any word is searched: an NDC, then a code (lookup.py).
@@ -270,7 +282,7 @@ def _word_search(
     request: HttpRequest,
     text: str,
     filterset: SearchFilter,
-    codes: QuerySet[Code],
+    codes: CodeQuerySet,
     context: dict,
 ) -> HttpResponse:
     """Words are ranked: the search package answers the page in one call."""
@@ -321,7 +333,7 @@ def _found_little(parsed, page) -> bool:
 # Code and modifier pages, their JSON twins, the glossary and the contact page ------------
 
 # View names of a code's canonical URLs: (kind, as JSON) -> URL name.
-_DETAIL_URLS = {
+_DETAIL_URLS: dict[tuple[str, bool], str] = {
     (Kind.PROCEDURE, False): "codes:detail",
     (Kind.PROCEDURE, True): "codes:detail_json",
     (Kind.MODIFIER, False): "codes:modifier_detail",
@@ -452,6 +464,7 @@ def contact(request: HttpRequest) -> HttpResponse:
 def _release_export(request: HttpRequest, data, filename: str) -> HttpResponse | None:
     """The CSV or JSON twin of a release page when ?format= asks for one."""
     wanted = request.GET.get("format", "")
+    response: HttpResponse
     if wanted == "json":
         response = JsonResponse(data.as_json(), safe=False, json_dumps_params={"indent": 2})
     elif wanted == "csv":

@@ -159,7 +159,10 @@ def _paginator(
     unfiltered = not queryset.query.has_filters() and not queryset.query.annotations
     if parsed and unfiltered and fields and _engine(queryset) is sqlite:
         # Every code, as most searches ask: its SQL is built once per query shape.
-        return Paginator(sqlite.UnfilteredRanking(parsed, fields, queryset.db), per_page)
+        ranking = sqlite.UnfilteredRanking(parsed, fields, queryset.db)
+        # Paginator takes any sliceable object with a count() (its documentation says
+        # so); the stubs ask for a whole sequence.
+        return Paginator(ranking, per_page)  # type: ignore[arg-type]
     ranked = search(queryset, parsed)
     shown = ranked.only(*fields) if fields else ranked
     return _RankedPaginator(shown, matching(queryset, parsed), per_page)

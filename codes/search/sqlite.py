@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, F, FloatField, IntegerField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast, Coalesce, Round, Substr
+from django.db.models.sql.compiler import SQLCompiler
 
 from codes.compiled import CompiledQuery
 from codes.models import Code, CodeSearchEntry
@@ -43,7 +45,7 @@ class BM25(models.Func):
     function = "bm25"
     output_field = FloatField()
 
-    def __init__(self, index: Expression, weights: tuple[float, ...]) -> None:
+    def __init__(self, index: F, weights: tuple[float, ...]) -> None:
         super().__init__(index, *(Value(w) for w in weights))
 
 
@@ -95,8 +97,18 @@ class _Matched(models.Func):
         super().__init__(F("pk"))
         self.fts5 = fts5
 
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        sql, params = super().as_sql(
+            compiler, connection, function, template, arg_joiner, **extra_context
+        )
         return sql, (*params, self.fts5)
 
 
@@ -169,7 +181,7 @@ class _Shape:
 
 
 @lru_cache(maxsize=512)
-def _compiled_page(shape: _Shape) -> CompiledQuery:
+def _compiled_page(shape: _Shape) -> CompiledQuery[Code]:
     names = [f"term_{n}" for n in range(len(shape.weights))]
     names += [f"literal_{n}" for n in range(shape.literals)]
     return CompiledQuery(shape.build, full="\x00full", **{n: f"\x00{n}" for n in names})
@@ -210,5 +222,4 @@ class UnfilteredRanking:
         )
         strings = {f"term_{n}": fts5_term(t) for n, t in enumerate(terms)}
         strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(expanded)}
-        found = _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)
-        return cast(list[Code], found)
+        return _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)
