@@ -1,5 +1,6 @@
 import json
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import connection
 from django.template import loader
@@ -305,6 +306,20 @@ class PageFragmentTests(TestCase):
                 assert page_fragments.field_row(row) == included
                 fact = loader.get_template("codes/_fact.html").render({"row": row})
                 assert page_fragments.fact(row) == fact.removesuffix("\n")
+
+    def test_fee_state_rows_are_what_the_template_loop_rendered(self):
+        from django.template import engines
+
+        loop = engines["django"].from_string(
+            "{% for row in schedule.state_rows %}<tr>\n"
+            '<th scope="row">{{ row.name }} <span class="code">{{ row.code }}</span></th>\n'
+            "{% for non_rural, rural in row.amounts %}"
+            '<td class="amount">{{ non_rural }}</td><td class="amount">{{ rural }}</td>'
+            "{% endfor %}</tr>\n{% endfor %}"
+        )
+        row = SimpleNamespace(name="A & <B>", code="AB", amounts=[("$1.00", ""), ("", "$2")])
+        schedule = SimpleNamespace(state_rows=[row, row])
+        assert page_fragments.fee_state_rows(schedule) == loop.render({"schedule": schedule})
 
     def test_header_keeps_each_request_s_search_text(self):
         url = reverse("codes:detail", args=["B3000"])

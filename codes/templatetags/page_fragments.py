@@ -20,6 +20,7 @@ from django import template
 from django.template import loader
 from django.template.context import Context
 from django.urls import get_script_prefix
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import presentation
@@ -110,6 +111,26 @@ def site_header(context: Context) -> SafeString:
     query = request.GET.get("q") if request is not None else None
     url_name = match.url_name if match is not None else None
     return mark_safe(_header_html(url_name, query, get_script_prefix()))
+
+
+# The fee schedule's table of every state: a row per state (53) with two amounts per fee
+# line (nine for E0950), and nothing shared between codes. Django renders it at several
+# microseconds a cell, more than half a fee page, so its rows are written here, as the
+# page sends them (without layout whitespace, as hcpcs_site/template_loaders.py trims
+# the templates).
+@register.simple_tag
+def fee_state_rows(schedule: Any) -> SafeString:
+    """The body rows of a fee schedule's table by state (payments.dmepos_pages.Schedule)."""
+    rows = []
+    for row in schedule.state_rows:
+        cells = "".join(
+            f'<td class="amount">{escape(non_rural)}</td><td class="amount">{escape(rural)}</td>'
+            for non_rural, rural in row.amounts
+        )
+        name, code = escape(row.name), escape(row.code)
+        rows.append(f'<tr>\n<th scope="row">{name} <span class="code">{code}</span></th>\n')
+        rows.append(f"{cells}</tr>\n")
+    return mark_safe("".join(rows))  # every value escaped above
 
 
 def _filter_fields(filterset: Any) -> str:
