@@ -113,6 +113,19 @@ def site_header(context: Context) -> SafeString:
     return mark_safe(_header_html(url_name, query, get_script_prefix()))
 
 
+@lru_cache(maxsize=256)
+def _state_options_html(states: tuple[tuple[str, str], ...], state: str, prefix: str) -> str:
+    # Without the file's final newline: the line of the tag ends the options.
+    html = _render("codes/_state_options.html", {"states": states, "state": state})
+    return html.removesuffix("\n")
+
+
+@register.simple_tag
+def state_options(fees: Any) -> SafeString:
+    """The fee section's state <option>s: every fee code lists the same states."""
+    return mark_safe(_state_options_html(tuple(fees.states), fees.state, get_script_prefix()))
+
+
 # The fee schedule's table of every state: a row per state (53) with two amounts per fee
 # line (nine for E0950), and nothing shared between codes. Django renders it at several
 # microseconds a cell, more than half a fee page, so its rows are written here, as the
