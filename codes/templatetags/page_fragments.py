@@ -64,6 +64,12 @@ def _fact_html(row, prefix) -> str:
     return _render("codes/_fact.html", {"row": row}).removesuffix("\n")
 
 
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _blank_fields_html(rows: tuple[presentation.FieldRow, ...], prefix: str) -> str:
+    # Without the file's final newline: the line of the tag ends the list.
+    return _render("codes/_blank_fields.html", {"rows": rows}).removesuffix("\n")
+
+
 @lru_cache(maxsize=256)
 def _header_html(url_name: str | None, query: str | None, prefix: str) -> str:
     request = {"resolver_match": {"url_name": url_name}, "GET": {"q": query}}
@@ -101,6 +107,13 @@ def field_row(row) -> SafeString:
 def fact(row) -> SafeString:
     """`codes/_fact.html`: one of the summary's values, for a presentation.FieldRow."""
     return mark_safe(_fact_html(row, get_script_prefix()))
+
+
+@register.simple_tag
+def blank_fields(page: presentation.CodePage) -> SafeString:
+    """`codes/_blank_fields.html`: the table's blank fields, named together. Records of
+    a kind are mostly blank in the same fields, so each set is rendered once."""
+    return mark_safe(_blank_fields_html(tuple(page.blank_rows), get_script_prefix()))
 
 
 @register.simple_tag(takes_context=True)
