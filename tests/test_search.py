@@ -1,12 +1,14 @@
 from datetime import date
 
 from django.db import connection
+from django.http import QueryDict
 from django.test import TestCase
 from django.urls import reverse
 
-from codes import search
+from codes import search, views
 from codes.models import Code
 from codes.search import sqlite
+from codes.templatetags import page_fragments
 from tests.builders import make_code
 from tests.realdata import RealDataTestCase
 
@@ -301,6 +303,17 @@ class SearchViewTests(TestCase):
         assert codes_of(response.context["page"]) == ["E0601"]
         response = self.get(q="device", section="J")
         assert codes_of(response.context["page"]) == []
+
+    def test_searches_without_filters_share_a_form_that_keeps_no_earlier_filter(self):
+        filtered = self.get(q="device", betos="D1C").content.decode()
+        assert '<option value="D1C" selected>' in filtered
+        for _ in range(2):
+            plain = self.get(q="device")
+            assert '<option value="D1C" selected>' not in plain.content.decode()
+            assert sorted(codes_of(plain.context["page"])) == ["E0601", "E0700"]
+        fresh = views.SearchFilter(QueryDict("q=device"), queryset=Code.objects.all())
+        shared = views._unfiltered_search()
+        assert page_fragments.filter_fields(shared) == page_fragments.filter_fields(fresh)
 
     def test_filters_narrow_a_prefix_listing(self):
         response = self.get(q="E0", betos="d1c")
