@@ -562,10 +562,19 @@ def field_groups(
         FieldGroup(
             key=key,
             heading=heading,
-            rows=tuple(field_row(record, FIELD_DOCS[name], known, note) for name in names),
+            rows=tuple(
+                field_row(record, FIELD_DOCS[name], known, note)
+                for name in names
+                if _in_release(record, FIELD_DOCS[name])
+            ),
         )
         for key, heading, names in FIELD_GROUPS
     ]
+
+
+def _in_release(record: CmsRecord, doc: FieldDoc) -> bool:
+    """A field CMS added later is left out of an older release's record, not shown blank."""
+    return doc.since is None or layout.published(doc.since, record.release.effective_date)
 
 
 def section_of(code: Code) -> Section:
@@ -795,19 +804,7 @@ class CodeTable:
         return f"table-{self.name}"
 
 
-_TABLE_LABELS = {
-    "record_id": "Record identification codes",
-    "pricing_indicator": "Pricing indicator codes",
-    "multiple_pricing_indicator": "Multiple pricing indicator codes",
-    "lab_certification": "Lab certification codes",
-    "coverage": "Coverage codes",
-    "asc_group": "ASC payment group codes",
-    "opps_group": "MOG payment groups",
-    "opps_indicator": "MOG payment policy indicators",
-    "betos": "Berenson-Eggers type of service (BETOS) codes",
-    "type_of_service": "Type of service codes",
-    "action": "Action codes",
-}
+_TABLE_LABELS = reference.CODE_TABLE_LABELS
 
 
 def code_tables() -> list[CodeTable]:

@@ -141,6 +141,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: pages keep reading (each in its own snapshot) while an import writes and
+    # commits; with the default rollback journal they waited for the commit, up to a
+    # second or two. Writers still take turns: one waits for another up to the busy
+    # timeout, well over an import's transaction (3-5 s) and under gunicorn's 60 s.
+    # Transactions stay DEFERRED: a page's read snapshot (codes.caching.one_snapshot)
+    # must not take the write lock; the import commands begin theirs IMMEDIATE
+    # (codes.management.importing).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command",
+        f"PRAGMA busy_timeout={env_int('DATABASE_BUSY_TIMEOUT_MS', 20_000)}; "
+        "PRAGMA journal_mode=WAL",
+    )
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "DEFERRED")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The whole data set is a few megabytes and stays in memory, where PostgreSQL's
     # default random_page_cost (4, for spinning disks) makes the planner read every

@@ -168,6 +168,13 @@ class ParseTests(FileTestCase):
         assert [f.hcpcs for f in parsed.fees] == ["A4221"]
         assert parsed.cpt_rows_skipped == 2
 
+    def test_a_code_neither_level_ii_nor_cpt_is_refused_with_its_row(self):
+        for bad in ("1234A", "AB123"):
+            with self.subTest(bad=bad):
+                path = self.write("DMEPOS.csv", csv_bytes(dmepos_rows(fee_row(code=bad))))
+                with self.assertRaisesMessage(FeeFileError, f"HCPCS {bad!r} is not a HCPCS code"):
+                    dmepos.read_file(path)
+
     def test_bad_number_is_refused_with_its_row(self):
         rows = dmepos_rows(fee_row(), fee_row(mod="RR", fees=(("12.x", "1.00"), ("1", "1"))))
         path = self.write("DMEPOS.csv", csv_bytes(rows))

@@ -65,7 +65,7 @@ def refresh_chunk(code_ids: list[int]) -> None:
     codes, versions = quote(Code._meta.db_table), quote(CodeVersion._meta.db_table)
     names = ["release_id", *record_columns()]
     listed = ", ".join(quote(c) for c in names)
-    nullable = {f.column for f in CmsRecord._meta.get_fields() if f.null}
+    nullable = {f.column for f in CmsRecord._meta.fields if f.null}
     differs = " OR ".join(
         f"v.{name} <> {codes}.{name}"
         + (f" OR (v.{name} IS NULL) <> ({codes}.{name} IS NULL)" if c in nullable else "")

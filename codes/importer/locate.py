@@ -9,7 +9,9 @@ No Django here either.
 
 from __future__ import annotations
 
+import copy
 import http.client
+import io
 import re
 import shutil
 import tempfile
@@ -132,8 +134,8 @@ def _locate_in_folder(folder: Path) -> ReleaseFiles:
             if NOTES_FILE.search(candidate.name):
                 found.notes_name, found.notes_bytes = candidate.name, read_bounded(candidate)
             elif candidate.suffix.lower() == ".zip":
-                with _open_zip(candidate) as archive:
-                    _add_notes_from_zip(found, archive, candidate.name)
+                with _open_zip(candidate) as notes_zip:
+                    _add_notes_from_zip(found, notes_zip, candidate.name)
     return found
 
 
@@ -194,6 +196,38 @@ def read_member(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
     return b"".join(chunks)
 
 
+def check_workbook_parts(files: ReleaseFiles) -> None:
+    """Refuse an .xlsx record file whose parts really inflate past MAX_FILE_BYTES in all.
+
+    python-calamine inflates a part to its end whatever size the workbook declares for it,
+    so the parts are inflated here first, a megabyte at a time and counted, each through a
+    copy of its entry that declares the bound (zipfile stops at the declared size). CMS's
+    record workbooks inflate to under 16 MB.
+    """
+    if not files.is_workbook:
+        return
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(files.record_bytes))
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ImportFailure(files.record_name, f"not a readable .xlsx workbook ({exc})") from exc
+    inflated = 0
+    with archive:
+        for info in archive.infolist():
+            where = f"{files.record_name}: {info.filename}"
+            probe = copy.copy(info)
+            probe.file_size = MAX_FILE_BYTES + 1
+            try:
+                with archive.open(probe) as part:
+                    while chunk := part.read(1 << 20):
+                        inflated += len(chunk)
+                        if inflated > MAX_FILE_BYTES:
+                            raise ImportFailure(
+                                where, too_large("the workbook inflates past the bound here")
+                            )
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
+                raise ImportFailure(where, f"cannot be read from the workbook ({exc})") from exc
+
+
 def release_name_for(files: ReleaseFiles, path: Path) -> tuple[str, date]:
     """Derive `2025-oct` and its effective date from the folder or file names CMS uses."""
     candidates = [Path(path).name, Path(path).parent.name, files.record_name, files.origin]
@@ -234,6 +268,7 @@ def parse_release_name(name: str) -> tuple[str, date]:
 def identify(path: Path, name: str | None = None) -> tuple[ReleaseFiles, str, date]:
     """The files of the release at `path`, its name and its effective date."""
     files = locate(path)
+    check_workbook_parts(files)
     release_name, effective = parse_release_name(name) if name else release_name_for(files, path)
     return files, release_name, effective
 

@@ -11,6 +11,13 @@ record id in column 11, not by line number; lines may be shorter than 320 charac
 (trailing blanks trimmed), so they are padded before slicing; workbooks put their header
 on any row and store a few cells as numbers.
 
+A field CMS added in a later release (`since` in the layout) is not read from an older
+release's file: a workbook may lack its column, a .txt line its positions (they were
+filler then), and the value is blank ("" or None, as for any blank), never taken from
+what stood there. A release at or after `since` needs the column like any other. The
+release's effective date, which decides this, comes from its name (`read_files`); a
+file parsed without one is read as a release of today's layout.
+
 A file that does not look whole is refused rather than loaded as a smaller release: CMS's
 .txt files end with CRLF and carry every first line through column 293, so a file cut
 short shows. Values outside CMS's code tables and unparseable dates are kept as
@@ -26,19 +33,20 @@ import io
 import re
 import zipfile
 from collections import namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from codes import layout
-from codes.reference import CODE_TABLES, FIELD_DOCS
+from codes import datafiles, layout
+from codes.reference import CODE_TABLES
 
-RECORD_LENGTH = 320
+RECORD_LENGTH = layout.RECORD_LENGTH
 # A first line (record id 3 or 7) carries data through the action code, column 293.
 FIRST_LINE_MINIMUM = 293
 # The most an import reads of one file, zip member or download. CMS's files are under
@@ -92,19 +100,30 @@ _BLANK = {layout.DATE: None, layout.INTEGER: None}
 # frozen dataclass sets each of its 50 fields through object.__setattr__ (a tenth of an
 # import's time). Its fields are the layout's columns, with the line the record was read
 # from after the descriptions and the text that fits no format last.
-class CodeRecord(
-    namedtuple(
-        "CodeRecord",
-        [*_HEAD, "source_line", *_REST, "unparsed"],
-        defaults=[
-            *(_BLANK.get(layout.FIELD_OF_COLUMN[c].type, "") for c in _REST),
-            MappingProxyType({}),
-        ],
-    )
-):
+# Its fields come from the layout file, so a type checker cannot list them: it is told
+# the tuple type is `Any` (namedtuple called through a name it does not special-case),
+# and the class declares the fields the importer relies on.
+_tuple_type: Callable[..., Any] = namedtuple
+_RecordTuple: Any = _tuple_type(
+    "CodeRecord",
+    [*_HEAD, "source_line", *_REST, "unparsed"],
+    defaults=[
+        *(_BLANK.get(layout.FIELD_OF_COLUMN[c].type, "") for c in _REST),
+        MappingProxyType({}),
+    ],
+)
+
+
+class CodeRecord(_RecordTuple):
     """One procedure code or modifier as a release file gives it (text exactly as read)."""
 
     __slots__ = ()
+    if TYPE_CHECKING:
+        kind: str
+        code: str
+        long_description: str
+        source_line: int
+        unparsed: Mapping[str, str]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -115,7 +134,7 @@ class CodeRecord(
         return {name: getattr(self, name) for name in _VALUE_NAMES}
 
 
-FIELD_NAMES = CodeRecord._fields
+FIELD_NAMES: tuple[str, ...] = CodeRecord._fields
 
 
 _VALUE_NAMES = tuple(name for name in FIELD_NAMES if name != "source_line")
@@ -138,6 +157,17 @@ _INTEGER_SLOTS = tuple((i, name) for i, name in enumerate(_SLOTS) if name in INT
 
 
 _DATE_SLOTS = tuple((i, name) for i, name in enumerate(_SLOTS) if name in DATE_COLUMNS)
+
+
+def _unpublished_slots(effective: date | None) -> tuple[int, ...]:
+    """The slots of the columns the release effective then does not have yet: those of
+    fields CMS added later (`since`), left blank whatever the file holds there."""
+    return tuple(
+        i
+        for i, name in enumerate(_SLOTS)
+        if name in layout.FIELD_OF_COLUMN
+        and not layout.published(layout.FIELD_OF_COLUMN[name].since, effective)
+    )
 
 
 @dataclass
@@ -210,15 +240,20 @@ def check_workbook_size(data: bytes, source: str) -> None:
         )
 
 
-def parse(files: ReleaseFiles, progress: Progress = no_progress) -> list[CodeRecord]:
-    if files.is_workbook:
-        read, records_of = workbook_rows, _workbook_records
-    else:
-        read, records_of = decode_cp1252, _text_records
+def parse(
+    files: ReleaseFiles, progress: Progress = no_progress, effective: date | None = None
+) -> list[CodeRecord]:
+    """The records of the release effective on `effective` (None: of today's layout)."""
+    source = files.record_name
     # The file's rows or lines, then the records made of them.
-    contents = read(files.record_bytes, files.record_name)
+    if files.is_workbook:
+        rows = workbook_rows(files.record_bytes, source)
+        made = _workbook_records(rows, source, progress, effective)
+    else:
+        lines = decode_cp1252(files.record_bytes, source)
+        made = _text_records(lines, source, progress, effective)
     with cycle_collection_paused():
-        records = list(records_of(contents, files.record_name, progress))
+        records = list(made)
         if not records:
             raise ImportFailure(
                 files.record_name, "no HCPCS records found (is this an ANWEB file?)"
@@ -295,7 +330,9 @@ def _refuse_utf8(data: bytes, source: str) -> None:
         )
     if data.isascii():
         return
-    start = _NON_ASCII.search(data).start()
+    first = _NON_ASCII.search(data)
+    assert first is not None  # the data is not all ASCII
+    start = first.start()
     try:
         # The first non-ASCII bytes decide for CMS's files; the whole file only if they
         # are valid UTF-8.
@@ -336,12 +373,15 @@ _FIRST_LINE_FIELDS = itemgetter(
 
 
 def parse_text(data: bytes, source: str, progress: Progress = no_progress) -> Iterator[CodeRecord]:
-    """Records of a fixed-width ANWEB file, continuation lines joined."""
-    return _text_records(decode_cp1252(data, source), source, progress)
+    """Records of a fixed-width ANWEB file of today's layout, continuation lines joined."""
+    return _text_records(decode_cp1252(data, source), source, progress, None)
 
 
-def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator[CodeRecord]:
+def _text_records(
+    lines: list[str], source: str, progress: Progress, effective: date | None
+) -> Iterator[CodeRecord]:
     _refuse_unterminated(lines, source)
+    unpublished = _unpublished_slots(effective)
     current: list | None = None
     pieces: list[str] = []
     dates: dict[str, date | None] = {}
@@ -365,7 +405,9 @@ def _text_records(lines: list[str], source: str, progress: Progress) -> Iterator
             if current is not None:
                 current[_LONG] = " ".join(filter(None, pieces))
                 yield CodeRecord._make(current)
-            current = _first_line_values(line, FIRST_LINE_IDS[record_id], source, number, dates)
+            current = _first_line_values(
+                line, FIRST_LINE_IDS[record_id], source, number, dates, unpublished
+            )
             code_columns = line[0:5]
             pieces = [current[_LONG]]
         elif (
@@ -422,7 +464,9 @@ def _code_of(line: str, kind: str, source: str, number: int) -> str:
     return code
 
 
-def _first_line_values(line: str, kind: str, source: str, number: int, dates: dict) -> list:
+def _first_line_values(
+    line: str, kind: str, source: str, number: int, dates: dict, unpublished: tuple[int, ...]
+) -> list:
     code = _code_of(line, kind, source, number)
     if len(line) < FIRST_LINE_MINIMUM:
         raise ImportFailure(
@@ -431,7 +475,9 @@ def _first_line_values(line: str, kind: str, source: str, number: int, dates: di
             f"line carries data through column {FIRST_LINE_MINIMUM}",
             number,
         )
-    values = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
+    values: list = list(map(str.strip, _FIRST_LINE_FIELDS(line)))
+    for slot in unpublished:
+        values[slot] = ""
     values[_KIND] = kind
     values[_SOURCE_LINE] = number
     return _typed(values, dates)
@@ -481,13 +527,17 @@ def parse_date(text: str) -> date | None:
 def parse_workbook(
     data: bytes, source: str, progress: Progress = no_progress
 ) -> Iterator[CodeRecord]:
-    """Records of an ANWEB workbook, whatever row its header is on."""
-    return _workbook_records(workbook_rows(data, source), source, progress)
+    """Records of an ANWEB workbook of today's layout, whatever row its header is on."""
+    return _workbook_records(workbook_rows(data, source), source, progress, None)
 
 
-def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iterator[CodeRecord]:
-    header_index, columns = _find_header(rows, source)
-    # The record id takes the place of kind (and, unused, of source line) in the values.
+def _workbook_records(
+    rows: list[list], source: str, progress: Progress, effective: date | None
+) -> Iterator[CodeRecord]:
+    unpublished = _unpublished_slots(effective)
+    header_index, columns = _find_header(rows, source, {_SLOTS[slot] for slot in unpublished})
+    # The record id takes the place of kind (and, unused, of source line and of the
+    # columns the release lacks, which are blanked) in the values.
     names = [name if name in columns else "record_id" for name in _SLOTS]
     positions = [columns[name] for name in names]
     cells_of = itemgetter(*positions)
@@ -498,10 +548,12 @@ def _workbook_records(rows: list[list], source: str, progress: Progress) -> Iter
         progress(1)
         row = rows[index]
         try:
-            values = list(map(str.strip, cells_of(row)))
+            values: list = list(map(str.strip, cells_of(row)))
         except (IndexError, TypeError):
             # A short row, or one of the few cells stored as a number or date.
             values = [_cell_text(row, p, name) for p, name in zip(positions, names, strict=True)]
+        for slot in unpublished:
+            values[slot] = ""
         if not any(values):
             continue
         record_id = values[_KIND]
@@ -549,17 +601,32 @@ def workbook_rows(data: bytes, source: str) -> list[list]:
         raise ImportFailure(source, f"not a readable .xlsx workbook ({exc})") from exc
 
 
-def _find_header(rows: list[list], source: str) -> tuple[int, dict[str, int]]:
+def _find_header(
+    rows: list[list], source: str, unpublished: Collection[str]
+) -> tuple[int, dict[str, int]]:
+    """The header's row and where each column is; only the `unpublished` columns (of
+    fields the release predates) may be missing, and are not read."""
     for index, row in enumerate(rows[:100]):
         headings = [str(cell).strip().upper() for cell in row]
         if headings and headings[0] == "HCPC":
-            missing = [h for h in WORKBOOK_COLUMNS if h not in headings]
+            wanted = [h for h, column in WORKBOOK_COLUMNS.items() if column not in unpublished]
+            missing = [h for h in wanted if h not in headings]
             if missing:
-                raise ImportFailure(
-                    source, f"header lacks column(s) {', '.join(missing)}", index + 1, "row"
-                )
-            return index, {WORKBOOK_COLUMNS[h]: headings.index(h) for h in WORKBOOK_COLUMNS}
+                raise ImportFailure(source, _lacking(missing), index + 1, "row")
+            return index, {WORKBOOK_COLUMNS[h]: headings.index(h) for h in wanted}
     raise ImportFailure(source, "no header row starting with HCPC in the first 100 rows")
+
+
+def _lacking(headings: list[str]) -> str:
+    """The header's missing columns, with the release each field CMS added came in."""
+    fields = [layout.FIELD_OF_COLUMN.get(WORKBOOK_COLUMNS[heading]) for heading in headings]
+    added = {
+        datafiles.release_name(field.since)
+        for field in fields
+        if field is not None and field.since is not None
+    }
+    since = f" (in the record from {', '.join(sorted(added))} on)" if added else ""
+    return f"header lacks column(s) {', '.join(headings)}{since}"
 
 
 def _cell_text(row: list, position: int, column: str) -> str:
@@ -593,10 +660,10 @@ def parse_notes(data: bytes, source: str) -> dict[str, str]:
 def read_files(
     files: ReleaseFiles, name: str, effective: date, progress: Progress = no_progress
 ) -> ParsedRelease:
-    records = parse(files, progress)
+    records = parse(files, progress, effective)
     with cycle_collection_paused():
         warnings = record_warnings(records, "row" if files.is_workbook else "line")
-    notes = parse_notes(files.notes_bytes, files.notes_name) if files.notes_bytes else {}
+    notes = parse_notes(files.notes_bytes, files.notes_name or "") if files.notes_bytes else {}
     return ParsedRelease(
         name=name,
         effective_date=effective,
@@ -609,14 +676,16 @@ def read_files(
 
 
 def _coded_columns() -> dict[str, frozenset[str]]:
-    """Record column -> the codes CMS's code table allows in it (repeated fields too)."""
-    allowed = {}
-    for doc in FIELD_DOCS.values():
-        if doc.name == "kind" or doc.table not in CODE_TABLES:
-            continue
-        for column in layout.BY_NAME[doc.name].columns:
-            allowed[column] = frozenset(CODE_TABLES[doc.table])
-    return allowed
+    """Record column -> the codes CMS's code table allows in it (repeated fields too).
+
+    The record id is left out: it is read as the kind, and a wrong one stops the import.
+    """
+    return {
+        column: frozenset(CODE_TABLES[field.table])
+        for field in layout.FIELDS
+        if field.table is not None and field.type != layout.KIND
+        for column in field.columns
+    }
 
 
 _CODED_COLUMNS = _coded_columns()

@@ -24,14 +24,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from codes.code_shapes import CPT_CODE, MODIFIER
+from codes.code_shapes import CPT_CODE, HCPCS_CODE, MODIFIER
 from codes.payments import tables
 from codes.payments.tables import Row, Table, TableError
 
 # DMEREAD's PEN layout starts with a YEAR column; the 2025 files start with HCPCS.
 FIRST_HEADING = re.compile(r"HCPCS|STATE|YEAR", re.IGNORECASE)
 STATE_HEADING = re.compile(r"([A-Z]{2})\s*\((NR|R)\)", re.IGNORECASE)
-HCPCS_CODE = re.compile(r"[A-Z][0-9]{4}|[A-Z0-9]{4}[A-Z]")
 LETTERS = re.compile(r"[A-Z]{1,2}")
 ZIP_CODE = re.compile(r"[0-9]{5}")
 YEAR_QUARTER = re.compile(r"(\d{4})0?([1-4])")

@@ -24,6 +24,7 @@ from codes.models import (
     Kind,
     code_page_url,
 )
+from codes.named_field import NamedField
 from codes.payments import dmepos_layout as layout
 
 DATASET_HEADINGS: dict[str, str] = {
@@ -39,31 +40,13 @@ def dollars(text: str | Decimal | None) -> str:
     return f"${Decimal(text):,.2f}"
 
 
-@dataclass(frozen=True)
-class FeeField:
-    """A fee schedule field with its glossary entry, shaped for _field_name.html."""
-
-    key: str
-
-    @property
-    def doc(self):
-        return layout.FIELD_DOCS[f"dmepos_{self.key}"]
-
-    @property
-    def name(self) -> str:
-        return self.doc.name
-
-    @property
-    def label(self) -> str:
-        return self.doc.label
-
-    @property
-    def tip_id(self) -> str:
-        return f"tip-{self.doc.name}"
+def fee_field(key: str) -> NamedField:
+    """A fee schedule column named by its glossary entry, for _field_name.html."""
+    return NamedField(layout.FIELD_DOCS[f"dmepos_{key}"])
 
 
 FIELDS = {
-    key: FeeField(key)
+    key: fee_field(key)
     for key in (
         "rural_zip",
         "modifier",
@@ -209,7 +192,7 @@ class CodeFees:
     state: str
     states: list[tuple[str, str]]
     asked_state: str  # a ?state= that is not a state of the file, to say so
-    fields: dict[str, FeeField]
+    fields: dict[str, NamedField]
     zip_code: str = ""  # the ?zip= asked about, when it is five digits
     zip_answer: ZipAnswer | None = None
     zip_invalid: bool = False

@@ -29,13 +29,13 @@ from codes.exports import CHUNK_SIZE
 from codes.filters import CODE_PART
 from codes.models import DmeposFee, DmeposFile, DmeposQuarter, Kind, code_page_url
 from codes.payments import dmepos_layout as layout
-from codes.payments.dmepos_pages import FeeField, FeeLine, dollars, fee_json
+from codes.payments.dmepos_pages import FeeLine, dollars, fee_field, fee_json
 from codes.views import _query_string
 
 PAGE_SIZE = 50
 # The columns of the browse list that carry a tooltip.
 LIST_FIELDS = {
-    key: FeeField(key)
+    key: fee_field(key)
     for key in ("modifier", "jurisdiction", "category", "ceiling", "floor", "description")
 }
 EXPORT_COLUMNS = [

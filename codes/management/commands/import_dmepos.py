@@ -1,37 +1,26 @@
-import sys
 from pathlib import Path
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
+from django.core.management.base import CommandError
 
+from codes.management.importing import DRY_RUN, ImportCommand
 from codes.payments import dmepos, dmepos_load
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import CMS's DMEPOS fee schedule, PEN fee schedule and DMEPOS rural ZIP code files "
         "(.csv, .xlsx, .xls, a CMS zip, or a quarter folder holding them). Each file is one "
         "transaction; a file already loaded is skipped."
     )
+    paths_help = "Fee files or quarter folders."
+    name_help = (
+        "Quarter such as 2025-apr, for a file whose title rows give none "
+        "(default: from the title rows, or the folder name)."
+    )
+    data_dir_setting = "DMEPOS_DATA_DIR"
+    failures = (dmepos.FeeFileError,)
 
-    def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", type=Path, help="Fee files or quarter folders.")
-        parser.add_argument(
-            "--quarter",
-            help="Quarter such as 2025-apr, for a file whose title rows give none "
-            "(default: from the title rows, or the folder name).",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Read and report; write nothing."
-        )
-        parser.add_argument(
-            "--all",
-            action="store_true",
-            help="Import every quarter folder under DMEPOS_DATA_DIR, oldest first.",
-        )
-
-    def handle(self, *args, paths, quarter, dry_run, all, verbosity, **options):
+    def handle(self, *args, paths, quarter, dry_run, all, **options):
         if quarter and not dmepos.QUARTER_NAME.fullmatch(quarter):
             raise CommandError(f"--quarter {quarter!r} is not a name like 2025-apr")
         jobs: list[tuple[Path, str | None]] = []
@@ -41,45 +30,39 @@ class Command(BaseCommand):
             else:
                 jobs.append((path, quarter or self.folder_quarter(path.parent)))
         if all:
-            for folder in dmepos.quarter_folders(settings.DMEPOS_DATA_DIR):
+            for folder in dmepos.quarter_folders(self.data_dir):
                 jobs += [(f, folder.name) for f in dmepos.fee_files(folder)]
         if all and not paths and not jobs:
-            self.log(verbosity, f"No DMEPOS fee files under {settings.DMEPOS_DATA_DIR}.")
+            self.log(f"No DMEPOS fee files under {self.data_dir}.")
             return
         if not jobs:
-            raise CommandError(
-                "Give a fee file or quarter folder, or --all "
-                f"(DMEPOS_DATA_DIR is {settings.DMEPOS_DATA_DIR})"
-            )
-        with tqdm(
-            jobs,
-            desc="DMEPOS fee files",
-            unit=" files",
-            disable=verbosity < 1 or not sys.stderr.isatty(),
-            file=sys.stderr,
-        ) as bar:
+            raise self.no_sources()
+        with self.progress(jobs, desc="DMEPOS fee files", unit=" files") as bar:
             for path, name in bar:
                 bar.set_postfix_str(path.name)
-                self.import_one(path, name, dry_run, verbosity)
+                self.import_one(path, name, dry_run)
 
     @staticmethod
     def folder_quarter(folder: Path) -> str | None:
         return folder.name if dmepos.QUARTER_NAME.fullmatch(folder.name) else None
 
-    def import_one(self, path: Path, quarter: str | None, dry_run: bool, verbosity: int) -> None:
+    def import_one(self, path: Path, quarter: str | None, dry_run: bool) -> None:
         skip = (lambda digest: False) if dry_run else dmepos_load.is_loaded
-        try:
+        with self.importing(path):
             parsed_files = dmepos.read_file(path, quarter, skip=skip)
             if not parsed_files:
-                self.log(verbosity, f"{path.name} is already loaded; unchanged.")
+                self.log(f"{path.name} is already loaded; unchanged.")
                 return
             for parsed in parsed_files:
                 if dry_run:
-                    self.log(verbosity, f"{self.describe(parsed)}. Dry run: nothing written.")
+                    self.log(f"{self.describe(parsed)}. {DRY_RUN}")
                     continue
-                self.report(verbosity, dmepos_load.load(parsed))
-        except dmepos.FeeFileError as exc:
-            raise CommandError(f"Import failed, nothing was changed. {exc}") from exc
+                stats = dmepos_load.load(parsed)
+                self.summary(
+                    f"{self.describe(parsed)}; {stats.created} created, {stats.updated} "
+                    f"updated, {stats.unchanged} unchanged, {stats.removed} removed.",
+                    stats.changed,
+                )
 
     @staticmethod
     def describe(parsed: dmepos.ParsedFile) -> str:
@@ -87,17 +70,3 @@ class Command(BaseCommand):
             f"{parsed.quarter} {parsed.dataset}: {parsed.source_name}, {parsed.row_count} rows "
             f"read, {parsed.cpt_rows_skipped} CPT rows skipped"
         )
-
-    def report(self, verbosity: int, stats: dmepos_load.LoadStats) -> None:
-        if verbosity < 1:
-            return
-        summary = (
-            f"{stats.quarter} {stats.dataset}: {stats.source_name}, {stats.rows} rows read, "
-            f"{stats.cpt_rows_skipped} CPT rows skipped; {stats.created} created, "
-            f"{stats.updated} updated, {stats.unchanged} unchanged, {stats.removed} removed."
-        )
-        self.stdout.write((self.style.SUCCESS if stats.changed else self.style.NOTICE)(summary))
-
-    def log(self, verbosity: int, message: str) -> None:
-        if verbosity >= 1:
-            self.stdout.write(message)

@@ -1,28 +1,18 @@
 import shutil
-import sys
-import zipfile
-import zlib
-from collections.abc import Callable
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
-from tqdm import tqdm
+from django.core.management.base import CommandError
 
 from codes import importer
 from codes.importer import guard
+from codes.management.importing import DRY_RUN, ImportCommand, advance
 from codes.models import Release
 
 LIMIT_MB = importer.MAX_FILE_BYTES // (1024 * 1024)
-# Failures that are not the file's fault alone still end in a message, never a traceback:
-# a full disk, a zip the zipfile module cannot read, memory running out, a database that
-# is not migrated or not reachable (the transaction is rolled back first).
-OTHER_FAILURES = (OSError, zipfile.BadZipFile, zlib.error, EOFError, MemoryError, DatabaseError)
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import CMS Alpha-Numeric HCPCS releases: a CMS zip, the fixed-width ANWEB .txt, "
         "the .xlsx workbook, or a folder holding them. Each release is one transaction. "
@@ -35,18 +25,16 @@ class Command(BaseCommand):
         f"that lists fewer than {guard.SHRINK_RATIO:.0%} of a neighbouring "
         "release's codes, is refused unless --allow-removals is given."
     )
+    paths_help = "Release files or folders."
+    dry_run_help = "Parse and report what would be added, changed and removed; write nothing."
+    data_dir_setting = "HCPCS_DATA_DIR"
+    folder_kind = "release folder"
+    name_option = "--release"
+    name_help = "Release name such as 2025-oct (default: from the file names)."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", type=Path, help="Release files or folders.")
+        super().add_arguments(parser)
         parser.add_argument("--url", help="Download a CMS release zip from this address first.")
-        parser.add_argument(
-            "--release", help="Release name such as 2025-oct (default: from the file names)."
-        )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Parse and report what would be added, changed and removed; write nothing.",
-        )
         parser.add_argument(
             "--allow-removals",
             action="store_true",
@@ -54,11 +42,6 @@ class Command(BaseCommand):
                 f"Load even when more than {guard.REMOVAL_LIMIT} codes would no "
                 "longer be listed, or the release is far smaller than its neighbours."
             ),
-        )
-        parser.add_argument(
-            "--all",
-            action="store_true",
-            help="Import every release folder under HCPCS_DATA_DIR, oldest first.",
         )
         parser.add_argument(
             "--no-warm",
@@ -72,17 +55,7 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self,
-        *args,
-        paths,
-        url,
-        release,
-        dry_run,
-        allow_removals,
-        all,
-        latest_if_empty,
-        verbosity,
-        **options,
+        self, *args, paths, url, release, dry_run, allow_removals, all, latest_if_empty, **options
     ):
         if release and len(paths) + bool(url) > 1:
             raise CommandError("--release names one release; give one path or --url")
@@ -90,75 +63,60 @@ class Command(BaseCommand):
         if url:
             sources.append(self.download(url))
         if all:
-            sources.extend(importer.release_folders(settings.HCPCS_DATA_DIR))
+            sources.extend(importer.release_folders(self.data_dir))
         if latest_if_empty:
             if Release.objects.exists():
-                self.log(verbosity, "A release is already loaded; nothing to import.")
+                self.log("A release is already loaded; nothing to import.")
                 return
-            folders = importer.release_folders(settings.HCPCS_DATA_DIR)
+            folders = importer.release_folders(self.data_dir)
             if not folders:
-                raise CommandError(f"No CMS release found under {settings.HCPCS_DATA_DIR}")
+                raise CommandError(f"No CMS release found under {self.data_dir}")
             sources.append(folders[-1])
         if not sources:
             raise CommandError("Give a path, --url, --all or --latest-if-empty")
         try:
             for source in sources:
-                self.import_one(source, release, dry_run, allow_removals, verbosity)
+                self.import_one(source, release, dry_run, allow_removals)
         finally:
             if url:
                 shutil.rmtree(sources[len(paths)].parent, ignore_errors=True)
         if not dry_run and not options["no_warm"]:
-            call_command("warm_pages", verbosity=verbosity, stdout=self.stdout)
+            call_command("warm_pages", verbosity=self.verbosity, stdout=self.stdout)
 
     def import_one(
-        self, source: Path, name: str | None, dry_run: bool, allow_removals: bool, verbosity: int
+        self, source: Path, name: str | None, dry_run: bool, allow_removals: bool
     ) -> None:
-        try:
+        with self.importing(source):
             files, release_name, effective = importer.identify(source, name)
             if not dry_run and importer.is_loaded(files, release_name):
-                self.log(
-                    verbosity, f"{release_name}: {files.record_name} is already loaded; unchanged."
-                )
+                self.log(f"{release_name}: {files.record_name} is already loaded; unchanged.")
                 return
-            with tqdm(
+            with self.progress(
                 total=importer.progress_total(files),
                 desc=f"Reading {files.record_name}",
                 unit=" lines" if not files.is_workbook else " rows",
-                disable=verbosity < 1 or not sys.stderr.isatty(),
-                file=sys.stderr,
             ) as bar:
-                parsed = importer.read_files(files, release_name, effective, progress=_advance(bar))
+                parsed = importer.read_files(files, release_name, effective, progress=advance(bar))
             if dry_run:
-                self.report_dry_run(parsed, allow_removals, verbosity)
+                self.report_dry_run(parsed, allow_removals)
                 return
             stats = importer.load(parsed, allow_removals=allow_removals)
-        except importer.ImportFailure as exc:
-            raise CommandError(f"Import failed, nothing was changed. {exc}") from exc
-        except OTHER_FAILURES as exc:
-            raise CommandError(
-                f"Import failed, nothing was changed. {source}: {describe(exc)}"
-            ) from exc
-        summary = (
+        self.summary(
             f"{stats.release}: {stats.records_read} records read "
             f"({stats.procedures} procedure codes, {stats.modifiers} modifiers); "
             f"{stats.created} created, {stats.updated} updated, {stats.unchanged} unchanged"
             + (f", {stats.removed} removed" if stats.removed else "")
-            + f"; {stats.notes} processing notes written."
+            + f"; {stats.notes} processing notes written.",
+            stats.changed,
         )
-        if verbosity >= 1:
-            style = self.style.SUCCESS if stats.changed else self.style.NOTICE
-            self.stdout.write(style(summary))
-        self.report_warnings(parsed, verbosity)
+        self.report_warnings(parsed)
 
-    def report_dry_run(
-        self, parsed: importer.ParsedRelease, allow_removals: bool, verbosity: int
-    ) -> None:
+    def report_dry_run(self, parsed: importer.ParsedRelease, allow_removals: bool) -> None:
         self.log(
-            verbosity,
             f"{parsed.name}: {len(parsed.records)} records read "
             f"({parsed.procedure_count} procedure codes, "
             f"{parsed.modifier_count} modifiers), "
-            f"{len(parsed.notes)} processing notes. Dry run: nothing written.",
+            f"{len(parsed.notes)} processing notes. {DRY_RUN}"
         )
         changes = guard.changes(parsed)
         against = (
@@ -167,9 +125,8 @@ class Command(BaseCommand):
             else "the database holds no release yet"
         )
         self.log(
-            verbosity,
             f"Would add {len(changes.added):,}, change {len(changes.changed):,} and remove "
-            f"{len(changes.removed):,} codes, {changes.unchanged:,} unchanged ({against}).",
+            f"{len(changes.removed):,} codes, {changes.unchanged:,} unchanged ({against})."
         )
         for label, keys in (
             ("added", changes.added),
@@ -177,16 +134,16 @@ class Command(BaseCommand):
             ("removed", changes.removed),
         ):
             if keys:
-                self.log(verbosity, f"  {label}: {guard.sample(keys)}")
-        self.report_warnings(parsed, verbosity)
+                self.log(f"  {label}: {guard.sample(keys)}")
+        self.report_warnings(parsed)
         if not allow_removals:
             try:
                 guard.check(parsed)
             except guard.RemovalRefused as exc:
                 raise CommandError(f"Dry run: the import would be refused. {exc}") from exc
 
-    def report_warnings(self, parsed: importer.ParsedRelease, verbosity: int) -> None:
-        if verbosity < 1 or not parsed.warnings:
+    def report_warnings(self, parsed: importer.ParsedRelease) -> None:
+        if self.verbosity < 1 or not parsed.warnings:
             return
         listed = parsed.warnings[: importer.WARNINGS_LISTED]
         more = len(parsed.warnings) - len(listed)
@@ -201,29 +158,8 @@ class Command(BaseCommand):
         if more:
             self.stdout.write(f"  … and {more} more.")
 
-    def log(self, verbosity: int, message: str) -> None:
-        if verbosity >= 1:
-            self.stdout.write(message)
-
     def download(self, url: str) -> Path:
         try:
             return importer.download(url)
         except importer.DownloadFailed as exc:
             raise CommandError(str(exc)) from exc
-
-
-def _advance(bar: tqdm) -> Callable[[int], None]:
-    """The bar's update as the importer's progress callback, which returns nothing."""
-
-    def advance(lines: int) -> None:
-        bar.update(lines)
-
-    return advance
-
-
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, MemoryError):
-        return "ran out of memory while reading it"
-    if isinstance(exc, DatabaseError):
-        return f"the database failed ({exc}); is it migrated (manage.py migrate)?"
-    return str(exc) or type(exc).__name__
