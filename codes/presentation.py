@@ -572,7 +572,7 @@ def field_groups(
     ]
 
 
-def _in_release(record: CmsRecord, doc: FieldDoc) -> bool:
+def _in_release(record: Code | CodeVersion, doc: FieldDoc) -> bool:
     """A field CMS added later is left out of an older release's record, not shown blank."""
     return doc.since is None or layout.published(doc.since, record.release.effective_date)
 
