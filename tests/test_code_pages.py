@@ -321,6 +321,46 @@ class PageFragmentTests(TestCase):
         schedule = SimpleNamespace(state_rows=[row, row])
         assert page_fragments.fee_state_rows(schedule) == loop.render({"schedule": schedule})
 
+    def test_ndc_rows_are_what_the_template_loop_rendered(self):
+        from django.template import engines
+
+        # The loop of codes/_ndc_table.html as the template loader trimmed it.
+        loop = engines["django"].from_string(
+            "{% for package in packages %}<tr>\n"
+            '<th scope="row">{% if package.ndc11 and not detailed %}<a class="code" '
+            'href="{{ package.page_url }}">{{ package.ndc }}</a>{% else %}<span class="code">'
+            "{{ package.ndc }}</span>{% endif %}</th>\n"
+            '{% if detailed %}<td>{{ package.dataset.quarter }}</td><td><a class="code" '
+            "href=\"{% url 'codes:detail' package.hcpcs_code %}\">{{ package.hcpcs_code }}</a> "
+            "{{ package.short_description }}</td>{% endif %}"
+            "<td>{{ package.drug_name }}</td>\n<td>{{ package.labeler_name }}</td>\n"
+            "{% if detailed %}<td>{{ package.hcpcs_dosage }}</td>{% endif %}"
+            '<td class="number">{{ package.package_text }}</td>\n'
+            '{% if detailed %}<td class="number">{{ package.billing_units_text }}</td>{% endif %}'
+            '<td class="number">{{ package.billing_units_per_package_text }}</td>\n'
+            "</tr>\n{% endfor %}"
+        )
+        package = SimpleNamespace(
+            ndc="12345-0000-01",
+            ndc11="12345000001",
+            page_url="/ndc/12345-0000-01/",
+            dataset=SimpleNamespace(quarter="2025-oct"),
+            hcpcs_code="J0001",
+            short_description="Inj <drug> & co",
+            drug_name='Caf\u00e9 "drug"',
+            labeler_name="O'Brien Labs",
+            hcpcs_dosage="5 MG",
+            package_text="1 \u00d7 1",
+            billing_units_text="100",
+            billing_units_per_package_text="100",
+        )
+        unlinked = SimpleNamespace(**{**vars(package), "ndc11": ""})
+        for detailed in (False, True):
+            with self.subTest(detailed=detailed):
+                context = {"packages": [package, unlinked], "detailed": detailed}
+                expected = loop.render(context)
+                assert page_fragments.ndc_rows([package, unlinked], detailed) == expected
+
     def test_header_keeps_each_request_s_search_text(self):
         url = reverse("codes:detail", args=["B3000"])
         for text, shown in [("abc", 'value="abc"'), ('"><b>', 'value="&quot;&gt;&lt;b&gt;"')]:

@@ -19,7 +19,7 @@ from typing import Any
 from django import template
 from django.template import loader
 from django.template.context import Context
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -156,6 +156,39 @@ def fee_state_rows(schedule: Any) -> SafeString:
         name, code = escape(row.name), escape(row.code)
         rows.append(f'<tr>\n<th scope="row">{name} <span class="code">{code}</span></th>\n')
         rows.append(f"{cells}</tr>\n")
+    return mark_safe("".join(rows))  # every value escaped above
+
+
+# The NDC packages billed under a code (up to 175, for J7512) are rows unique to it;
+# written here for the reason of fee_state_rows, as the page sends them.
+@register.simple_tag
+def ndc_rows(packages: Any, detailed: bool = False) -> SafeString:
+    """The body rows of codes/_ndc_table.html for payments NdcPackage rows: on a code
+    page each NDC links to its page; `detailed` (an NDC's page) adds the quarter, the
+    code, its billing unit and billing units."""
+    rows = []
+    for package in packages:
+        ndc = escape(package.ndc)
+        if package.ndc11 and not detailed:
+            rows.append(f'<tr>\n<th scope="row"><a class="code" href="{escape(package.page_url)}">')
+            rows.append(f"{ndc}</a></th>\n")
+        else:
+            rows.append(f'<tr>\n<th scope="row"><span class="code">{ndc}</span></th>\n')
+        if detailed:
+            code = package.hcpcs_code
+            url = escape(reverse("codes:detail", args=[code]))
+            rows.append(f"<td>{escape(package.dataset.quarter)}</td>")
+            rows.append(f'<td><a class="code" href="{url}">{escape(code)}</a> ')
+            rows.append(f"{escape(package.short_description)}</td>")
+        rows.append(f"<td>{escape(package.drug_name)}</td>\n")
+        rows.append(f"<td>{escape(package.labeler_name)}</td>\n")
+        if detailed:
+            rows.append(f"<td>{escape(package.hcpcs_dosage)}</td>")
+        rows.append(f'<td class="number">{escape(package.package_text)}</td>\n')
+        if detailed:
+            rows.append(f'<td class="number">{escape(package.billing_units_text)}</td>')
+        rows.append(f'<td class="number">{escape(package.billing_units_per_package_text)}</td>')
+        rows.append("\n</tr>\n")
     return mark_safe("".join(rows))  # every value escaped above
 
 
