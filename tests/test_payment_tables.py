@@ -61,6 +61,24 @@ class TestCsv:
             tables.Row(4, ("A0002", "", "")),
         ]
 
+    def test_quoted_line_ends_stay_in_their_cell_and_rows_count_as_a_spreadsheet_does(self):
+        data = b'Code,Name,Limit\r\nA0001,"two\r\nlines",1\r\n\r\nA0002,x\x99,2\r\n'
+        table = tables.read_table(Source("t.csv", data), "Code")
+        assert table.rows == [
+            tables.Row(2, ("A0001", "two\r\nlines", "1")),
+            tables.Row(4, ("A0002", "x\u2122", "2")),
+        ]
+
+    def test_utf8_without_byte_order_mark_is_refused_saying_so(self):
+        data = csv_bytes([HEADER, ["A1", "caf\xe9", "1"]], "utf-8")
+        with pytest.raises(TableError, match=r"t\.csv, row 2: this looks like UTF-8"):
+            tables.read_table(Source("t.csv", data), "Code")
+
+    def test_file_without_a_final_line_end_is_refused_as_cut_short(self):
+        data = csv_bytes([HEADER, ["A1", "x", "1"]]) + b"A2,x,2"
+        with pytest.raises(TableError, match=r"t\.csv, row 3: the file ends without a line end"):
+            tables.read_table(Source("t.csv", data), "Code")
+
     def test_utf8_with_byte_order_mark(self):
         data = b"\xef\xbb\xbf" + csv_bytes([HEADER, ["A1", "caf\xe9", "1"]], "utf-8")
         assert tables.read_table(Source("t.csv", data), "Code").rows[0].cells[1] == "café"

@@ -94,7 +94,7 @@ def _is_resource_fork(name: str) -> bool:
 
 
 def _locate_in_zip(path: Path) -> ReleaseFiles | None:
-    with _open_zip(path) as archive:
+    with open_zip(path) as archive:
         names = [n for n in archive.namelist() if not n.endswith("/")]
         record_name = choose_record_file(names, path.name)
         if record_name is None:
@@ -134,7 +134,7 @@ def _locate_in_folder(folder: Path) -> ReleaseFiles:
             if NOTES_FILE.search(candidate.name):
                 found.notes_name, found.notes_bytes = candidate.name, read_bounded(candidate)
             elif candidate.suffix.lower() == ".zip":
-                with _open_zip(candidate) as notes_zip:
+                with open_zip(candidate) as notes_zip:
                     _add_notes_from_zip(found, notes_zip, candidate.name)
     return found
 
@@ -155,7 +155,7 @@ def read_bounded(path: Path) -> bytes:
 
 
 @contextmanager
-def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+def open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
     """A zip opened from disk (its directory only: members are inflated when read)."""
     try:
         size = path.stat().st_size
@@ -204,16 +204,20 @@ def check_workbook_parts(files: ReleaseFiles) -> None:
     copy of its entry that declares the bound (zipfile stops at the declared size). CMS's
     record workbooks inflate to under 16 MB.
     """
-    if not files.is_workbook:
-        return
+    if files.is_workbook:
+        check_workbook_bytes(files.record_bytes, files.record_name)
+
+
+def check_workbook_bytes(data: bytes, name: str) -> None:
+    """Refuse the .xlsx workbook `data` (named `name`) when its parts inflate past the bound."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(files.record_bytes))
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise ImportFailure(files.record_name, f"not a readable .xlsx workbook ({exc})") from exc
+        raise ImportFailure(name, f"not a readable .xlsx workbook ({exc})") from exc
     inflated = 0
     with archive:
         for info in archive.infolist():
-            where = f"{files.record_name}: {info.filename}"
+            where = f"{name}: {info.filename}"
             probe = copy.copy(info)
             probe.file_size = MAX_FILE_BYTES + 1
             try:

@@ -194,10 +194,7 @@ def files_at(path: Path) -> list[Path]:
 
 
 def file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError as exc:
-        raise tables.TableError(Path(path).name, f"cannot be read ({exc.strerror})") from exc
+    return hashlib.sha256(tables.read_bytes(Path(path))).hexdigest()
 
 
 def sources_at(path: Path) -> list[tuple[tables.Source, str]]:
@@ -224,7 +221,10 @@ def read(
     chosen: dict[str, tuple[tables.Source, str, Layout, tables.Table]] = {}
     for source, digest in sorted(sources_at(path), key=_format_rank):
         layout, table = identify(source)
-        chosen.setdefault(layout.kind, (source, digest, layout, table))
+        if layout.kind in chosen:
+            _refuse_second_copy(path, chosen[layout.kind][0], source, layout)
+            continue
+        chosen[layout.kind] = (source, digest, layout, table)
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     parsed = []
     for source, digest, layout, table in chosen.values():
@@ -234,6 +234,22 @@ def read(
         dataset.file_sha256 = digest
         parsed.append(dataset)
     return parsed
+
+
+def _refuse_second_copy(
+    path: Path, first: tables.Source, second: tables.Source, layout: Layout
+) -> None:
+    """Two files of one table and format: which one is whole cannot be told, so neither.
+
+    The same table in another format (CMS's .xls and its "section 508" .csv) is a twin,
+    and the preferred format is read.
+    """
+    if first.suffix == second.suffix:
+        raise tables.TableError(
+            Path(path).name,
+            f"holds the {Kind(layout.kind).label} twice ({first.name}, {second.name}); a "
+            "quarter has one. Keep only the file to import",
+        )
 
 
 def _format_rank(item: tuple[tables.Source, str]) -> tuple[int, str]:

@@ -113,17 +113,44 @@ def read_file(
     `quarter` names the quarter of a file whose title gives none, and is checked against
     the title of one that does.
     """
-    parsed = []
     try:
-        for source in _pick(Path(path)):
-            digest = hashlib.sha256(source.data).hexdigest()
-            if not skip(digest):
-                parsed.append(
-                    parse_table(tables.read_table(source, FIRST_HEADING), digest, quarter)
-                )
+        picked = [(source, hashlib.sha256(source.data).hexdigest()) for source in _pick(Path(path))]
+        several = len(picked) > 1
+        read = [
+            (tables.read_table(source, FIRST_HEADING), digest)
+            for source, digest in picked
+            if several or not skip(digest)
+        ]
+        if several:
+            _refuse_two_of_a_dataset(path, [table for table, _ in read])
+        return [parse_table(table, digest, quarter) for table, digest in read if not skip(digest)]
     except TableError as exc:
         raise FeeFileError(str(exc)) from exc
-    return parsed
+
+
+def _refuse_two_of_a_dataset(path: Path, read: list[Table]) -> None:
+    """A zip holding one dataset twice: the second would replace the first, so neither.
+
+    Each file is a complete replacement of its dataset for the quarter, so loading both
+    would keep only the one read last, whole or not.
+    """
+    names_by_dataset: dict[str, list[str]] = {}
+    for table in read:
+        names_by_dataset.setdefault(dataset_of(table), []).append(table.source)
+    for dataset, names in names_by_dataset.items():
+        if len(names) > 1:
+            raise FeeFileError(
+                f"{Path(path).name}: holds {len(names)} {dataset} fee files "
+                f"({', '.join(names)}); a quarter has one. Keep only the file to import"
+            )
+
+
+def dataset_of(table: Table) -> str:
+    """Which dataset a table is, told by its header."""
+    headings = [h.upper() for h in table.headings]
+    if any("RURAL ZIP" in h for h in headings):
+        return RURAL_ZIP
+    return DMEPOS if "JURIS" in headings else PEN
 
 
 def _pick(path: Path) -> list[tables.Source]:
@@ -140,10 +167,9 @@ def _pick(path: Path) -> list[tables.Source]:
 
 
 def parse_table(table: Table, digest: str, wanted_quarter: str | None = None) -> ParsedFile:
-    headings = [h.upper() for h in table.headings]
-    if any("RURAL ZIP" in h for h in headings):
+    dataset = dataset_of(table)
+    if dataset == RURAL_ZIP:
         return _parse_rural_zips(table, digest, wanted_quarter)
-    dataset = DMEPOS if "JURIS" in headings else PEN
     name, start = _quarter_of(table, wanted_quarter)
     parsed = ParsedFile(dataset, table.source, digest, " ".join(table.title_rows), name, start)
     columns = _FeeColumns.of(table, dataset)
@@ -350,4 +376,23 @@ def quarter_folders(data_dir: Path) -> list[Path]:
 
 
 def fee_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))
+    """The fee files of a quarter folder; two of one dataset (not twins) are refused.
+
+    Each file replaces its dataset for the quarter, so of a whole file and a partial
+    copy beside it, the one imported last would win. The same table as .csv and .xlsx
+    (one name) is a twin: the second import finds nothing to change.
+    """
+    found = sorted(p for p in folder.iterdir() if p.is_file() and FEE_FILE_NAME.match(p.name))
+    stems_by_kind: dict[str, dict[str, str]] = {}
+    for path in found:
+        match = FEE_FILE_NAME.match(path.name)
+        assert match is not None  # every file in `found` matched
+        kind = "rural ZIP" if "RURAL" in match.group(1).upper() else match.group(1).upper()
+        stems_by_kind.setdefault(kind, {}).setdefault(path.stem.casefold(), path.name)
+    for kind, names in stems_by_kind.items():
+        if len(names) > 1:
+            raise FeeFileError(
+                f"{folder.name}: holds {len(names)} {kind} fee files "
+                f"({', '.join(names.values())}); a quarter has one. Keep only the file to import"
+            )
+    return found

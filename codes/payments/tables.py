@@ -22,26 +22,38 @@ the effective period ("Effective October 1, 2025 through December 31, 2025", or 
   HCPCS importer raises) naming the file and the row.
 
 CSV text is cp1252 (CMS's encoding) unless it starts with a UTF-8 byte order mark; a
-byte cp1252 does not define is refused with its row. Workbooks are read with
-python-calamine, which reads both .xlsx and the legacy .xls format.
+byte cp1252 does not define is refused with its row, and so is UTF-8 text without the
+mark (read as cp1252 its characters would be wrong) and a file whose last row has no
+line end (cut short). Workbooks are read with python-calamine, which reads both .xlsx
+and the legacy .xls format. Reads are bounded as the HCPCS importer's are (`sources`),
+and a table keeps at most MAX_TABLE_CELLS cells (rows times header columns; a CSV's
+rows are made one at a time), so memory stays bounded below the file bound too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
-from codes.importer import ImportFailure
+from codes.importer import MAX_FILE_BYTES, ImportFailure
+from codes.importer.locate import check_workbook_bytes, open_zip, read_bounded, read_member
+from codes.importer.parse import _refuse_utf8 as refuse_utf8
+from codes.importer.parse import too_large
 
 TABULAR_SUFFIXES = (".csv", ".xlsx", ".xls")
 HEADER_SEARCH_ROWS = 100
+# Rows times header columns kept for one table: five times CMS's largest (DMEPOS, 400,000).
+MAX_TABLE_CELLS = 2_000_000
 MONTH_NUMBERS = {
     name: number
     for number, name in enumerate(
@@ -75,6 +87,18 @@ class TableError(ImportFailure):
     def __init__(self, source: str, message: str, row: int | None = None):
         super().__init__(source, message, row, unit="row")
         self.row = row
+
+
+@contextmanager
+def as_table_errors() -> Iterator[None]:
+    """The HCPCS importer's bounded readers and checks raise ImportFailure: give a TableError."""
+    try:
+        yield
+    except TableError:
+        raise
+    except ImportFailure as exc:
+        where = exc.source if exc.line is None else f"{exc.source}, line {exc.line}"
+        raise TableError(exc.source, str(exc).removeprefix(f"{where}: "), exc.line) from exc
 
 
 class Source(NamedTuple):
@@ -135,37 +159,56 @@ class Table:
 
 
 def sources(path: Path) -> list[Source]:
-    """The tabular files at `path`: the file itself, or each tabular member of a zip."""
+    """The tabular files at `path`: the file itself, or each tabular member of a zip.
+
+    Every read is bounded as the HCPCS importer bounds its own (`codes.importer.locate`):
+    a file or zip larger than MAX_FILE_BYTES is refused unread, a member by the size it
+    declares and then by what it really inflates to, and a zip's members together.
+    """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TableError(path.name, f"cannot be read ({exc.strerror or exc})") from exc
-    if path.suffix.lower() == ".zip":
-        return zip_sources(data, path.name)
-    if path.suffix.lower() not in TABULAR_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return zip_sources(path)
+    if suffix not in TABULAR_SUFFIXES:
         raise TableError(path.name, "not a .csv, .xlsx, .xls or .zip file")
-    return [Source(path.name, data)]
+    return [Source(path.name, read_bytes(path))]
 
 
-def zip_sources(data: bytes, zip_name: str) -> list[Source]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return [
-                Source(f"{zip_name}/{info.filename}", archive.read(info))
-                for info in archive.infolist()
-                if not info.is_dir()
-                and Path(info.filename).suffix.lower() in TABULAR_SUFFIXES
-                and not info.filename.startswith("__MACOSX/")
-            ]
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise TableError(zip_name, f"not a readable zip ({exc})") from exc
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refused unread when larger than MAX_FILE_BYTES."""
+    with as_table_errors():
+        return read_bounded(path)
 
 
-def read_rows(source: Source) -> list[list[str]]:
-    """Every row of the file (the first sheet of a workbook) as stripped text cells."""
+def zip_sources(path: Path) -> list[Source]:
+    found, inflated = [], 0
+    with as_table_errors(), open_zip(path) as archive:
+        for info in archive.infolist():
+            if (
+                info.is_dir()
+                or Path(info.filename).suffix.lower() not in TABULAR_SUFFIXES
+                or info.filename.startswith("__MACOSX/")
+            ):
+                continue
+            data = read_member(archive, info.filename, path.name)
+            inflated += len(data)
+            if inflated > MAX_FILE_BYTES:
+                raise TableError(
+                    f"{path.name}: {info.filename}",
+                    too_large("the zip's tables inflate past the bound here"),
+                )
+            found.append(Source(f"{path.name}/{info.filename}", data))
+    return found
+
+
+def read_rows(source: Source) -> Iterator[list[str]]:
+    """Every row of the file (the first sheet of a workbook) as stripped text cells.
+
+    The rows are made one at a time (a workbook's from python-calamine's cells), so a
+    table keeps only its header's width of each (CMS pads its CSVs to 250 columns).
+    """
     if source.suffix == ".csv":
-        return _csv_rows(source)
+        return _csv_rows(_csv_text(source), source.name)
     if source.suffix in (".xlsx", ".xls"):
         return _workbook_rows(source)
     raise TableError(source.name, "not a .csv, .xlsx or .xls file")
@@ -174,22 +217,29 @@ def read_rows(source: Source) -> list[list[str]]:
 def read_table(source: Source, first_heading: str | re.Pattern) -> Table:
     """The table whose header row starts with `first_heading` (a text or a pattern)."""
     rows = read_rows(source)
-    header_index = find_header(rows, first_heading, source.name)
-    headings = tuple(_trim_trailing_blanks(rows[header_index]))
+    top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_index = find_header(top, first_heading, source.name)
+    headings = tuple(_trim_trailing_blanks(top[header_index]))
     width = len(headings)
-    body = []
-    for index in range(header_index + 1, len(rows)):
-        cells = rows[index]
+    body: list[Row] = []
+    below = itertools.chain(top[header_index + 1 :], rows)
+    for number, cells in enumerate(below, start=header_index + 2):
         if not any(cells):
             continue
         if any(cells[width:]):
-            raise TableError(source.name, "row has more cells than the header", index + 1)
-        cells = (cells + [""] * width)[:width]
-        body.append(Row(index + 1, tuple(cells)))
-    titles = tuple(
-        " ".join(cell for cell in row if cell) for row in rows[:header_index] if any(row)
-    )
+            raise TableError(source.name, "row has more cells than the header", number)
+        if (len(body) + 1) * width > MAX_TABLE_CELLS:
+            raise TableError(source.name, too_many_cells(width), number)
+        body.append(Row(number, tuple((cells + [""] * width)[:width])))
+    titles = tuple(" ".join(cell for cell in row if cell) for row in top[:header_index] if any(row))
     return Table(source.name, titles, header_index + 1, headings, body)
+
+
+def too_many_cells(width: int) -> str:
+    return (
+        f"the table passes {MAX_TABLE_CELLS:,} cells here ({width} columns a row), more "
+        f"than an import keeps (CMS's largest, the DMEPOS fee schedule, has about 400,000)"
+    )
 
 
 def find_header(rows: list[list[str]], first_heading: str | re.Pattern, source: str) -> int:
@@ -259,19 +309,51 @@ def _trim_trailing_blanks(cells: list[str]) -> list[str]:
     return cells[:end]
 
 
-def _csv_rows(source: Source) -> list[list[str]]:
+def _csv_text(source: Source) -> str:
+    """The text of a CSV file, refused unless it looks like a whole file in CMS's encoding."""
     data = source.data
     if data.startswith(b"\xef\xbb\xbf"):
         text = _decode(data[3:], "utf-8", source.name)
     else:
+        with as_table_errors():
+            refuse_utf8(data, source.name)
         text = _decode(data, "cp1252", source.name)
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
-        raise TableError(source.name, "NUL byte: this is not a CSV text file", row)
+        raise TableError(
+            source.name,
+            "NUL byte: this is not a CSV text file (UTF-16 text has one in every other byte)",
+            row,
+        )
+    if text and not text.endswith("\n"):
+        # CMS ends every row with CRLF, the last one too: a file without is cut short,
+        # and its last row would be read with its cells cut or missing.
+        raise TableError(
+            source.name,
+            "the file ends without a line end: it looks cut short (CMS ends every row with one)",
+            text.count("\n") + 1,
+        )
+    return text
+
+
+def _csv_rows(text: str, name: str) -> Iterator[list[str]]:
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        for row in csv.reader(_lines(text)):
+            yield [cell.strip() for cell in row]
     except csv.Error as exc:
-        raise TableError(source.name, f"malformed CSV ({exc})") from exc
+        raise TableError(name, f"malformed CSV ({exc})") from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one at a time.
+
+    Not io.StringIO: it copies the whole text into a buffer of four bytes a character.
+    """
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
 
 
 def _decode(data: bytes, encoding: str, name: str) -> str:
@@ -284,15 +366,19 @@ def _decode(data: bytes, encoding: str, name: str) -> str:
         ) from exc
 
 
-def _workbook_rows(source: Source) -> list[list[str]]:
+def _workbook_rows(source: Source) -> Iterator[list[str]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    if zipfile.is_zipfile(io.BytesIO(source.data)):
+        # python-calamine inflates each part to its end (an .xlsx is a zip): bound it first.
+        with as_table_errors():
+            check_workbook_bytes(source.data, source.name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(source.data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, OSError, IndexError) as exc:
         raise TableError(source.name, f"not a readable workbook ({exc})") from exc
-    return [[cell_text(cell) for cell in row] for row in rows]
+    return ([cell_text(cell) for cell in row] for row in rows)
 
 
 def cell_text(cell: object) -> str:

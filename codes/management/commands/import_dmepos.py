@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from codes.management.importing import DRY_RUN, ImportCommand
+from codes.management.importing import DRY_RUN, NOTHING_CHANGED, ImportCommand
 from codes.payments import dmepos, dmepos_load
 
 
@@ -23,15 +23,10 @@ class Command(ImportCommand):
     def handle(self, *args, paths, quarter, dry_run, all, **options):
         if quarter and not dmepos.QUARTER_NAME.fullmatch(quarter):
             raise CommandError(f"--quarter {quarter!r} is not a name like 2025-apr")
-        jobs: list[tuple[Path, str | None]] = []
-        for path in paths:
-            if path.is_dir():
-                jobs += [(f, quarter or self.folder_quarter(path)) for f in dmepos.fee_files(path)]
-            else:
-                jobs.append((path, quarter or self.folder_quarter(path.parent)))
-        if all:
-            for folder in dmepos.quarter_folders(self.data_dir):
-                jobs += [(f, folder.name) for f in dmepos.fee_files(folder)]
+        try:
+            jobs = self.jobs(paths, quarter, every_folder=all)
+        except dmepos.FeeFileError as exc:
+            raise CommandError(f"{NOTHING_CHANGED} {exc}") from exc
         if all and not paths and not jobs:
             self.log(f"No DMEPOS fee files under {self.data_dir}.")
             return
@@ -41,6 +36,21 @@ class Command(ImportCommand):
             for path, name in bar:
                 bar.set_postfix_str(path.name)
                 self.import_one(path, name, dry_run)
+
+    def jobs(
+        self, paths: list[Path], quarter: str | None, *, every_folder: bool
+    ) -> list[tuple[Path, str | None]]:
+        """Each fee file to import, with the quarter it is given (None: its title's)."""
+        jobs: list[tuple[Path, str | None]] = []
+        for path in paths:
+            if path.is_dir():
+                jobs += [(f, quarter or self.folder_quarter(path)) for f in dmepos.fee_files(path)]
+            else:
+                jobs.append((path, quarter or self.folder_quarter(path.parent)))
+        if every_folder:
+            for folder in dmepos.quarter_folders(self.data_dir):
+                jobs += [(f, folder.name) for f in dmepos.fee_files(folder)]
+        return jobs
 
     @staticmethod
     def folder_quarter(folder: Path) -> str | None:
