@@ -799,3 +799,12 @@ class SearchResultsTests(TestCase):
         found = search.results("cane " + "x" * 1000, Code.objects.all())
 
         assert len(found.parsed.text) <= search.MAX_QUERY_LENGTH
+
+
+def test_words_sharing_as_many_trigrams_are_cut_in_alphabetical_order():
+    from collections import Counter
+
+    from codes.search.vocabulary import _most_shared
+
+    shared = Counter({"then": 2, "che": 2, "them": 3, "they": 2})
+    assert _most_shared(shared, 3) == [("them", 3), ("che", 2), ("then", 2)]
