@@ -23,3 +23,6 @@ CODE_PREFIX = re.compile(r"[A-Z][0-9]{0,3}")
 # Any part of a code or modifier: up to five letters and digits (a filter's bounds, a
 # suggestion's prefix, a URL key).
 CODE_PART = re.compile(r"[A-Z0-9]{1,5}")
+# Text that may be a mistyped code or modifier: a letter, then one to four letters or
+# digits (E060, GZ, K00X1). A search for it that finds nothing offers the codes around it.
+CODE_LIKE = re.compile(r"[A-Z][A-Z0-9]{1,4}")

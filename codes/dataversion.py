@@ -17,6 +17,7 @@ from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils import timezone
 
+from codes import versioned
 from codes.compiled import CompiledQuery
 from codes.models import DataVersion
 
@@ -80,4 +81,5 @@ def record_change() -> Version:
         row.number += 1
         row.changed_at = max(now, row.changed_at + timedelta(seconds=1))
         row.save()
+    versioned.forget_all()
     return Version(row.epoch, row.number, row.changed_at)

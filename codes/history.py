@@ -7,7 +7,7 @@ bookkeeping. Releases are compared with the one loaded just before them, so a mi
 release shows its changes in the next one loaded.
 
 * `code_history(code)`: one `HistoryEntry` per release in which the code changed, newest
-  first (two queries: the releases and the code's versions).
+  first (one query: every release, each with the code's version in it or none).
 * `compare_releases(release)`: what one release changed against the one before it, as
   set operations on the two releases' versions keyed by code (two queries).
 * `release_summaries()`: counts for every release at once, aggregated by the database
@@ -34,12 +34,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from codes import layout, reference
 from codes.code_shapes import CPT_CODE
+from codes.compiled import CompiledQuery
 from codes.models import (
     CmsRecord,
     Code,
@@ -234,10 +245,26 @@ def _values(version: CodeVersion) -> dict:
     return {c: getattr(version, c) for c in compared_columns()}
 
 
+def _releases_with_version(kind: str, code: str) -> QuerySet[Release]:
+    """Every release oldest first, each with the code's version in it (`code_version`,
+    None where the release does not list the code)."""
+    in_release = Q(versions__kind=kind, versions__code=code)
+    return (
+        Release.objects.annotate(code_version=FilteredRelation("versions", condition=in_release))
+        # The stubs check select_related against model fields, not FilteredRelation names.
+        .select_related("code_version")  # type: ignore[misc]
+        .order_by("effective_date")
+    )
+
+
+_RELEASES_WITH_VERSION = CompiledQuery(_releases_with_version, kind="\x00kind", code="\x00code")
+
+
 def code_history(code: Code) -> CodeHistory:
-    """The releases in which `code` changed, newest first (two queries)."""
-    releases = list(Release.objects.oldest_first())
-    versions = {v.release_id: v for v in CodeVersion.objects.filter(code_ref=code).order_by()}
+    """The releases in which `code` changed, newest first (one query)."""
+    releases = _RELEASES_WITH_VERSION.all(using=Release.objects.db, kind=code.kind, code=code.code)
+    # Django sets `code_version` only where the release lists the code.
+    versions = {r.pk: r.code_version for r in releases if hasattr(r, "code_version")}
     entries: list[HistoryEntry] = []
     previous: CodeVersion | None = None
     last: CodeVersion | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from codes.code_shapes import CPT_CODE, HCPCS_CODE, MODIFIER
+from codes.code_shapes import CODE_LIKE, CPT_CODE, HCPCS_CODE, MODIFIER
 from codes.models import Code, Kind, code_page_url, repeated_columns
 
 # Spaces, dashes, dots and slashes people put inside a code: "E-0601", "e 0601", "J 9035".
@@ -94,3 +94,16 @@ def replacements(code: Code) -> list[Replacement]:
         Replacement(ref, code_page_url(Kind.PROCEDURE, ref) if HCPCS_CODE.fullmatch(ref) else None)
         for ref in code.cross_references
     ]
+
+
+def neighbouring_codes(text: str) -> list[Code]:
+    """The codes around a code-like text that found nothing: two before it and three
+    after it, among the codes of its kind (a modifier has two characters) and first letter."""
+    token = text.split()[0].upper()
+    if not CODE_LIKE.fullmatch(token):
+        return []
+    kind = Kind.MODIFIER if len(token) == 2 else Kind.PROCEDURE
+    near = Code.objects.filter(kind=kind, code__startswith=token[0])
+    after = near.filter(code__gt=token).order_by("code")[:3]
+    before = near.filter(code__lt=token).order_by("-code")[:2]
+    return [*reversed(before), *after]

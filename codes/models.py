@@ -13,6 +13,9 @@ import functools
 from urllib.parse import quote
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.where import WhereNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from codes import reference
@@ -637,3 +640,74 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.epoch[:8]}.{self.number}"
+
+
+class _NotIndexed(models.Func):
+    template = "+%(expressions)s"
+
+
+class _FtsRowJoin(models.ForeignObject):
+    """Joins a code to its FTS5 row on `+rowid = id`. The unary plus keeps the rowid
+    from being an index constraint, so SQLite can never loop over the codes (by a column
+    filter's index) and query FTS5 once per code, which costs a second on a broad word:
+    FTS5 always drives, scoring each match once. Django joins a relation on plain
+    equality of its columns, so the condition is this relation's extra restriction,
+    with no joining columns of its own."""
+
+    def get_joining_fields(self, reverse_join: bool = False) -> tuple:
+        return ()
+
+    def get_reverse_joining_fields(self) -> tuple:
+        return ()
+
+    def get_extra_restriction(self, code_alias: str, fts_alias: str) -> WhereNode:
+        # Django passes the codes table's alias first, whichever way the join goes.
+        rowid = models.expressions.Col(fts_alias, CodeSearchEntry._meta.pk)
+        code_id = models.expressions.Col(code_alias, Code._meta.pk)
+        # A lookup is a where-node child (as Q's are); the stubs allow only nodes.
+        return WhereNode([models.lookups.Exact(_NotIndexed(rowid), code_id)])  # type: ignore[list-item]
+
+
+class _FtsIndexField(models.TextField):
+    """The FTS5 table's hidden column, named after the table: what MATCH and bm25 take."""
+
+    def deconstruct(self) -> tuple:
+        # A plain text column to migrations, which keep no project code.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
+@_FtsIndexField.register_lookup
+class _Match(models.Lookup):
+    lookup_name = "match"
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[str | int, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", (*lhs_params, *rhs_params)
+
+
+class CodeSearchEntry(models.Model):
+    """A code's row in SQLite's FTS5 index `codes_code_fts` (migration 0002), which the
+    ranked search joins (codes/search/sqlite.py). Not managed: an FTS5 table is a
+    virtual table Django cannot create, and PostgreSQL has none (its engine reads a
+    column of the codes table). The importer refills it (`search.rebuild_index`)."""
+
+    rowid = models.BigIntegerField(primary_key=True)
+    code_row = _FtsRowJoin(
+        Code,
+        on_delete=models.DO_NOTHING,
+        from_fields=["rowid"],
+        to_fields=["id"],
+        related_name="search_entries",
+    )
+    index = _FtsIndexField(db_column="codes_code_fts")
+
+    class Meta:
+        managed = False
+        db_table = "codes_code_fts"
+
+    def __str__(self) -> str:
+        return str(self.rowid)

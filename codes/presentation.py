@@ -7,9 +7,11 @@ links, and the page's surroundings (neighbours, section, codes that refer to thi
 processing note text, contacts). Templates only loop over it and `CodePage.as_json()`
 serialises the same rows, so the page and the export cannot drift apart.
 
-It runs a fixed number of queries whatever the record holds: one for every code the record
-names, one for the codes that refer back, one per neighbour, one for the note text and one
-for the contacts.
+A page costs two queries whatever the record holds: the record from `code_record` (with
+its neighbours' codes, its note text, whether the payment files list it, and the data
+version) and every other code it links (those it names, those naming it, its
+neighbours). The page's contact list is rendered once per data version
+(codes/templatetags/page_fragments.py).
 """
 
 from __future__ import annotations
@@ -18,22 +20,32 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
+from functools import cache, cached_property, reduce
 from operator import or_
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Trim
 from django.urls import reverse
 
-from codes import layout, reference
+from codes import dataversion, layout, reference
 from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.compiled import CompiledQuery
 from codes.models import (
     REPEATED_FIELDS,
     AspPrice,
-    CmsRecord,
     Code,
-    ContactEntry,
+    CodeVersion,
+    DataVersion,
     DmeposFee,
     Kind,
     NdcPackage,
@@ -198,7 +210,7 @@ class ShownValue:
         return self.meaning == CPT_MEANING
 
     def as_json(self) -> dict:
-        data = {"value": self.text, "meaning": self.meaning or None}
+        data: dict[str, object] = {"value": self.text, "meaning": self.meaning or None}
         if self.in_table is not None:
             data["in_code_table"] = self.in_table
         if self.occurrence is not None:
@@ -294,7 +306,6 @@ class CodePage:
     next: CodeLink | None
     section: Section
     note: NoteText | None
-    contacts: list[ContactEntry]
     current_release: Release | None = None
     rows_by_name: dict[str, FieldRow] = field(default_factory=dict)
     _known: dict[str, CodeLink] = field(default_factory=dict, repr=False)
@@ -346,7 +357,7 @@ class CodePage:
             if applies_to(self.code.kind, name) and name in self.rows_by_name
         ]
 
-    @property
+    @cached_property
     def table_groups(self) -> list[FieldGroup]:
         """The field table below the summary: every other field that applies to the
         record's kind, each once, filled rows only, the record's identity last."""
@@ -481,7 +492,7 @@ def _is_blank(raw) -> bool:
 
 
 def field_row(
-    record: CmsRecord,
+    record: Code | CodeVersion,
     doc: FieldDoc,
     known: dict[str, CodeLink] | None = None,
     note: NoteText | None = None,
@@ -529,7 +540,7 @@ def field_row(
     return FieldRow(doc=doc, columns=columns, values=tuple(values), empty_meaning=empty_meaning)
 
 
-def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownValue:
+def _note_value(number: str, note: NoteText | None, record: Code | CodeVersion) -> ShownValue:
     if note is None:
         return ShownValue(
             text=number,
@@ -543,7 +554,9 @@ def _note_value(number: str, note: NoteText | None, record: CmsRecord) -> ShownV
 
 
 def field_groups(
-    record: CmsRecord, known: dict[str, CodeLink] | None = None, note: NoteText | None = None
+    record: Code | CodeVersion,
+    known: dict[str, CodeLink] | None = None,
+    note: NoteText | None = None,
 ) -> list[FieldGroup]:
     return [
         FieldGroup(
@@ -559,7 +572,7 @@ def field_groups(
     ]
 
 
-def _in_release(record: CmsRecord, doc: FieldDoc) -> bool:
+def _in_release(record: Code | CodeVersion, doc: FieldDoc) -> bool:
     """A field CMS added later is left out of an older release's record, not shown blank."""
     return doc.since is None or layout.published(doc.since, record.release.effective_date)
 
@@ -611,12 +624,16 @@ def _notes_for(number, release_id):
 
 
 def _annotated_note(code: Code) -> NoteText | None:
+    """The note from `code_record`'s annotations (`_note_annotations`)."""
     number = code.processing_note.strip()
-    if code.own_note_text is not None:
-        return NoteText(number, code.own_note_text, code.release.name, from_other_release=False)
-    if code.newest_note_release_id is None:
+    own_text: str | None = getattr(code, "own_note_text", None)
+    if own_text is not None:
+        return NoteText(number, own_text, code.release.name, from_other_release=False)
+    if getattr(code, "newest_note_release_id", None) is None:
         return None
-    return NoteText(number, code.newest_note_text, code.newest_note_release, True)
+    newest_text: str = getattr(code, "newest_note_text", "")
+    newest_release: str = getattr(code, "newest_note_release", "")
+    return NoteText(number, newest_text, newest_release, True)
 
 
 def _note_annotations() -> dict:
@@ -638,6 +655,7 @@ def _note_annotations() -> dict:
 
 def _record_queryset(kind: str, code: str):
     same_kind = Code.objects.filter(kind=OuterRef("kind"))
+    version = DataVersion.objects.filter(pk=dataversion.ROW)
     return (
         Code.objects.select_related("release")
         .filter(kind=kind, code=code)
@@ -652,6 +670,8 @@ def _record_queryset(kind: str, code: str):
             has_asp_prices=Exists(AspPrice.objects.filter(hcpcs_code=OuterRef("code"))),
             has_ndc_packages=Exists(NdcPackage.objects.filter(hcpcs_code=OuterRef("code"))),
             has_dmepos_fees=Exists(DmeposFee.objects.filter(hcpcs=OuterRef("code"))),
+            data_epoch=Subquery(version.values("epoch")[:1]),
+            data_number=Subquery(version.values("number")[:1]),
         )
     )
 
@@ -666,15 +686,25 @@ def code_record(kind: str, code: str) -> Code | None:
     carries its processing note's text (`_note_annotations`) and says whether the
     payment files list it (`has_asp_prices`, `has_ndc_packages`, `has_dmepos_fees`), so
     a page builds from a fixed handful of queries and skips the payment ones for the
-    many codes no payment file names. It is compiled once (codes/compiled.py).
+    many codes no payment file names. It reads the data version too (`data_epoch`,
+    `data_number`), in the same snapshot, so that what changes only with the version
+    is not asked again (the contact list, codes/templatetags/page_fragments.py). It
+    is compiled once (codes/compiled.py).
     """
     return _RECORD_QUERY.first(using=Code.objects.db, kind=kind, code=code)
+
+
+def data_version_of(code: Code) -> tuple[str, int] | None:
+    """The data version a record from `code_record` was read under (None for another)."""
+    number: int | None = getattr(code, "data_number", None)
+    epoch: str = getattr(code, "data_epoch", "")
+    return None if number is None else (epoch, number)
 
 
 def _neighbours(code: Code) -> tuple[str | None, str | None]:
     """The codes before and after `code` among its kind: from `code_record`, else asked."""
     if hasattr(code, "previous_code"):
-        return code.previous_code, code.next_code
+        return code.previous_code, getattr(code, "next_code", None)
     same_kind = Code.objects.filter(kind=code.kind).values_list("code", flat=True)
     previous = same_kind.filter(code__lt=code.code).order_by("-code").first()
     return previous, same_kind.filter(code__gt=code.code).order_by("code").first()
@@ -685,6 +715,32 @@ _REFERENCE_COLUMNS = tuple(repeated_columns("cross_references"))
 
 def _names(other: Code, code: str) -> bool:
     return any(getattr(other, column) == code for column in _REFERENCE_COLUMNS)
+
+
+# The codes a page links are asked for in slots of this many, the unused ones blank, so
+# that a handful of compiled queries serve every page.
+LINK_SLOTS = 8
+
+
+def _links_queryset(code: str, **wanted: str) -> QuerySet[Code]:
+    refers = reduce(or_, (Q(**{c: code}) for c in _REFERENCE_COLUMNS))
+    return Code.objects.filter(Q(code__in=list(wanted.values())) | refers).only(
+        *_LINK_COLUMNS, *_REFERENCE_COLUMNS
+    )
+
+
+@cache
+def _links_query(slots: int) -> CompiledQuery:
+    stand_ins = {f"code_{n}": f"\x00code_{n}" for n in range(slots)}
+    return CompiledQuery(_links_queryset, code="\x00code", **stand_ins)
+
+
+def _linked_codes(code: str, wanted: set[str]) -> list[Code]:
+    """The codes in `wanted` and those naming `code` as a cross-reference (one query)."""
+    slots = LINK_SLOTS * (len(wanted) // LINK_SLOTS + 1)
+    padded = [*sorted(wanted), *[""] * (slots - len(wanted))]  # no code is blank
+    by_slot = {f"code_{n}": value for n, value in enumerate(padded)}
+    return _links_query(slots).all(using=Code.objects.db, code=code, **by_slot)
 
 
 def code_page(code: Code, current_release: Release | None = None) -> CodePage:
@@ -701,13 +757,7 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
     wanted = set(xrefs) | set(mentioned)
     previous_code, next_code = _neighbours(code)
     around = {c for c in (previous_code, next_code) if c}
-    refers = reduce(or_, (Q(**{c: code.code}) for c in _REFERENCE_COLUMNS))
-    others = sorted(
-        Code.objects.filter(Q(code__in=wanted | around) | refers).only(
-            *_LINK_COLUMNS, *_REFERENCE_COLUMNS
-        ),
-        key=lambda other: (other.kind, other.code),
-    )
+    others = sorted(_linked_codes(code.code, wanted | around), key=lambda o: (o.kind, o.code))
     known: dict[str, CodeLink] = {}
     for other in others:
         if other.code in wanted:
@@ -731,7 +781,6 @@ def code_page(code: Code, current_release: Release | None = None) -> CodePage:
         next=_link(following) if following else None,
         section=section_of(code),
         note=note,
-        contacts=list(ContactEntry.objects.all()),
         current_release=current_release,
         _known=known,
     )

@@ -1,9 +1,18 @@
 import csv
+import functools
 import re
+from typing import cast
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Count, Q
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -17,7 +26,9 @@ from codes.context_processors import site
 from codes.filters import CodeFilter, ModifierFilter
 from codes.models import Code, ContactEntry, Kind, Release, repeated_columns
 from codes.payments import dmepos_pages, drugs
-from codes.reference import SECTION_RANGES, SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+from codes.querysets import CodeQuerySet
+from codes.reference import SECTIONS_BY_SLUG, SECTIONS_NOT_IN_FILE
+from codes.sections import sections_with_counts
 
 
 @require_safe
@@ -40,37 +51,9 @@ SEARCH_FIELDS = (*LIST_FIELDS, *repeated_columns("cross_references"))
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _sections() -> tuple[list[dict], int]:
-    """Each section (reference.SECTION_RANGES, the one definition) with its code counts and
-    first/last code in the current release, and the modifier count, from one query."""
-    procedure = Q(kind=Kind.PROCEDURE)
-    aggregates = {"modifiers": Count("id", filter=Q(kind=Kind.MODIFIER))}
-    for n, section in enumerate(SECTION_RANGES):
-        where = procedure & Q(code__gte=section.low, code__lt=section.high)
-        aggregates[f"count_{n}"] = Count("id", filter=where)
-        aggregates[f"active_{n}"] = Count("id", filter=where & Q(termination_date__isnull=True))
-        aggregates[f"first_{n}"] = Min("code", filter=where)
-        aggregates[f"last_{n}"] = Max("code", filter=where)
-    totals = Code.objects.in_current_release().aggregate(**aggregates)
-    sections = [
-        {
-            "letter": section.letter,
-            "heading": section.heading,
-            "slug": section.slug,
-            "url": reverse("codes:section", args=[section.slug]),
-            "count": totals[f"count_{n}"],
-            "active": totals[f"active_{n}"],
-            "first": totals[f"first_{n}"],
-            "last": totals[f"last_{n}"],
-        }
-        for n, section in enumerate(SECTION_RANGES)
-    ]
-    return sections, totals["modifiers"]
-
-
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    sections, modifier_count = _sections()
+    sections, modifier_count = sections_with_counts()
     context = {
         "release": site(request)["current_release"],
         "sections": sections,
@@ -134,7 +117,7 @@ def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse
 def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
     """A redirect to the same list without its empty parameters (a GET form sends every
     field), so filtered URLs stay short and shareable; None when there are none."""
-    if all(value.strip() for value in request.GET.values()):
+    if all(request.GET[name].strip() for name in request.GET):
         return None
     params = request.GET.copy()
     for name in [n for n, values in params.lists() if not any(v.strip() for v in values)]:
@@ -143,7 +126,7 @@ def _without_empty_parameters(request: HttpRequest) -> HttpResponse | None:
     return redirect(f"{request.path}?{query}" if query else request.path)
 
 
-def _browse(request: HttpRequest, kind: str) -> HttpResponse:
+def _browse(request: HttpRequest, kind: str) -> HttpResponseBase:
     clean = _without_empty_parameters(request)
     if clean is not None:
         return clean
@@ -183,12 +166,12 @@ def _browse(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @require_safe
-def code_list(request: HttpRequest) -> HttpResponse:
+def code_list(request: HttpRequest) -> HttpResponseBase:
     return _browse(request, Kind.PROCEDURE)
 
 
 @require_safe
-def modifier_list(request: HttpRequest) -> HttpResponse:
+def modifier_list(request: HttpRequest) -> HttpResponseBase:
     return _browse(request, Kind.MODIFIER)
 
 
@@ -231,11 +214,34 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 class SearchFilter(CodeFilter):
     # The search view reads `q` itself: a code prefix lists codes, words are ranked.
-    q = None
+    # (django-filter drops a parent's filter set to None; its stubs type it a filter.)
+    q = None  # type: ignore[assignment]
+    # Names a filter set shared by many pages, whose form is rendered once.
+    fragment_key: str | None = None
+
+
+@functools.cache
+def _unfiltered_search() -> SearchFilter:
+    """The filter set of every search without filter parameters (most of them), built
+    once: django-filter deep-copies each filter and form field, choices and all, for
+    every filter set, which costs a third of a millisecond. Only ever read: its form is
+    validated here, and views take their queryset from `_search_filters`."""
+    filterset = SearchFilter(QueryDict(), queryset=Code.objects.none())
+    filterset.is_valid()
+    filterset.fragment_key = "unfiltered search"  # its form is rendered once too
+    return filterset
+
+
+def _search_filters(request: HttpRequest) -> tuple[SearchFilter, CodeQuerySet]:
+    """The search's filter set and the codes it leaves."""
+    if not any(name in SearchFilter.base_filters for name in request.GET):
+        return _unfiltered_search(), Code.objects.all()
+    filterset = SearchFilter(request.GET, queryset=Code.objects.all())
+    return filterset, cast(CodeQuerySet, filterset.qs)
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HttpRequest) -> HttpResponseBase:
     text = _clean_query(request.GET.get("q", ""))
     fmt = request.GET.get("format")
     # What the text names before any word is searched: an NDC, then a code (lookup.py).
@@ -244,12 +250,11 @@ def search(request: HttpRequest) -> HttpResponse:
             return redirect(ndc_page)
         if (exact := lookup.exact_code(text)) is not None:
             return redirect(exact)
-    filterset = SearchFilter(request.GET, queryset=Code.objects.all())
+    filterset, results = _search_filters(request)
     context = {"filter": filterset, "q": text, "is_prefix": False, "parsed": None}
     if not filterset.is_valid():
         return _invalid(request, "codes/search.html", context)
     upper = text.upper()
-    results = filterset.qs
     if not text:
         results = results.none()
     elif (cpt := lookup.cpt_code(text)) is not None:
@@ -261,7 +266,7 @@ def search(request: HttpRequest) -> HttpResponse:
     elif fmt in exports.FORMATS:
         return exports.response(results.search(text), fmt, "search")
     else:
-        return _word_search(request, text, filterset, context)
+        return _word_search(request, text, filterset, results, context)
     if fmt in exports.FORMATS:
         return exports.response(results, fmt, "search")
     page = _page_in_range(request, results.only(*SEARCH_FIELDS), PAGE_SIZE)
@@ -269,15 +274,21 @@ def search(request: HttpRequest) -> HttpResponse:
         return _out_of_range(request)
     context.update(_page_links(request, page))
     if text and not page.paginator.count:
-        context.update(suggested_codes=_neighbouring_codes(text))
+        context.update(suggested_codes=lookup.neighbouring_codes(text))
     return render(request, "codes/search.html", context)
 
 
-def _word_search(request: HttpRequest, text: str, filterset, context: dict) -> HttpResponse:
+def _word_search(
+    request: HttpRequest,
+    text: str,
+    filterset: SearchFilter,
+    codes: CodeQuerySet,
+    context: dict,
+) -> HttpResponse:
     """Words are ranked: the search package answers the page in one call."""
     found = search_engine.results(
         text,
-        filterset.qs,
+        codes,
         page=request.GET.get("page"),
         per_page=SEARCH_PAGE_SIZE,
         fields=SEARCH_FIELDS,
@@ -292,7 +303,7 @@ def _word_search(request: HttpRequest, text: str, filterset, context: dict) -> H
     context.update(_page_links(request, page))
     if not page.paginator.count:
         context.update(
-            suggested_words=found.suggested_words, suggested_codes=_neighbouring_codes(text)
+            suggested_words=found.suggested_words, suggested_codes=lookup.neighbouring_codes(text)
         )
     response = render(request, "codes/search.html", context)
     if parsed and not filterset.active_filters and _found_little(parsed, page):
@@ -319,23 +330,10 @@ def _found_little(parsed, page) -> bool:
     return misses.is_weak(parsed, page.paginator.count, best_text)
 
 
-def _neighbouring_codes(text: str) -> list[Code]:
-    """The codes around a code-like text that found nothing."""
-    codes = []
-    token = text.split()[0].upper()
-    if re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token):
-        kind = Kind.MODIFIER if len(token) == 2 else Kind.PROCEDURE
-        near = Code.objects.filter(kind=kind, code__startswith=token[0])
-        after = near.filter(code__gt=token).order_by("code")[:3]
-        before = near.filter(code__lt=token).order_by("-code")[:2]
-        codes = [*reversed(before), *after]
-    return codes
-
-
 # Code and modifier pages, their JSON twins, the glossary and the contact page ------------
 
 # View names of a code's canonical URLs: (kind, as JSON) -> URL name.
-_DETAIL_URLS = {
+_DETAIL_URLS: dict[tuple[str, bool], str] = {
     (Kind.PROCEDURE, False): "codes:detail",
     (Kind.PROCEDURE, True): "codes:detail_json",
     (Kind.MODIFIER, False): "codes:modifier_detail",
@@ -466,6 +464,7 @@ def contact(request: HttpRequest) -> HttpResponse:
 def _release_export(request: HttpRequest, data, filename: str) -> HttpResponse | None:
     """The CSV or JSON twin of a release page when ?format= asks for one."""
     wanted = request.GET.get("format", "")
+    response: HttpResponse
     if wanted == "json":
         response = JsonResponse(data.as_json(), safe=False, json_dumps_params={"indent": 2})
     elif wanted == "csv":

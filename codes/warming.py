@@ -32,6 +32,7 @@ from django.urls import reverse
 
 from codes import dataversion
 from codes.models import Code, code_page_url
+from codes.sections import sections_with_counts
 
 # How often (in pages) a warm checks that the data version has not moved on.
 VERSION_CHECK_EVERY = 100
@@ -62,9 +63,7 @@ def page_urls() -> list[str]:
 
 def section_urls() -> list[str]:
     """The home page's links to each section that holds codes, as the home page writes them."""
-    from codes.views import _sections
-
-    sections, _ = _sections()
+    sections, _ = sections_with_counts()
     return [s["url"] for s in sections if s["count"]]
 
 

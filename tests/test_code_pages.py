@@ -1,24 +1,37 @@
 import json
 from datetime import date
+from types import SimpleNamespace
 
+from django.db import connection
 from django.template import loader
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from codes import presentation
+from codes import dataversion, presentation
 from codes.models import CmsRecord, ContactEntry, Release
 from codes.reference import FIELD_DOCS
+from codes.templatetags import page_fragments
 from tests.builders import glossary_key, make_code
 from tests.realdata import RealDataTestCase
 
 # Queries behind a code's JSON: the data version with the current release, the record
-# (with its release, neighbours, note text and whether the payment files list it), every
-# other code the page links (named, naming it, neighbours) and the contacts. A code the
-# drug files list adds two (its payment limits, its NDC packages), one with DMEPOS fees
-# one. The page adds the two of its history section (releases, versions).
-CODE_JSON_QUERIES = 4
-CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 2
+# (with its release, neighbours, note text, whether the payment files list it, and the
+# data version again, in the same snapshot) and every other code the page links (named,
+# naming it, neighbours). A code the drug files list adds two (its payment limits, its
+# NDC packages), one with DMEPOS fees one. The page adds its history section (every
+# release with the code's version in it); its contact entries are read once per data
+# version, not per page.
+CODE_JSON_QUERIES = 3
+CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 1
+
+
+def read_once_per_version() -> None:
+    """Read now what code pages read once per data version, as the first page of the
+    version does: the query counts are those of every page after it."""
+    version = dataversion.current()
+    page_fragments.contact_list_html((version.epoch, version.number))
 
 
 def _tooltip(doc_name: str) -> str:
@@ -229,7 +242,9 @@ class CodePageContentTests(TestCase):
         self.assertContains(response, '<a href="/codes/B1000/">b1000</a>', html=True)
 
     def test_contact_information_comes_from_the_contact_entries(self):
+        self.get()  # the contact entries of this data version are read now
         ContactEntry.objects.create(label="Test desk", value="desk@example.org", kind="email")
+        dataversion.record_change()  # as the admin does with every edit
 
         response = self.get()
 
@@ -271,6 +286,91 @@ class CodePageContentTests(TestCase):
         self.assertTemplateUsed(response, "codes/_history.html")
 
 
+class PageFragmentTests(TestCase):
+    """The fragments rendered once and reused are the templates' output, byte for byte."""
+
+    @classmethod
+    def setUpTestData(cls):
+        make_code("B3000", coverage_code="C", betos_code="O1E", cross_reference_1="B3001")
+        make_code("B3001")
+
+    def page(self):
+        code = presentation.code_record("procedure", "B3000")
+        return presentation.code_page(code)
+
+    def test_field_rows_and_facts_are_their_templates_output(self):
+        page = self.page()
+        for row in [*page.summary, *(r for g in page.table_groups for r in g.filled_rows)]:
+            with self.subTest(row=row.name):
+                included = loader.get_template("codes/_field_row.html").render({"row": row})
+                assert page_fragments.field_row(row) == included
+                fact = loader.get_template("codes/_fact.html").render({"row": row})
+                assert page_fragments.fact(row) == fact.removesuffix("\n")
+
+    def test_fee_state_rows_are_what_the_template_loop_rendered(self):
+        from django.template import engines
+
+        loop = engines["django"].from_string(
+            "{% for row in schedule.state_rows %}<tr>\n"
+            '<th scope="row">{{ row.name }} <span class="code">{{ row.code }}</span></th>\n'
+            "{% for non_rural, rural in row.amounts %}"
+            '<td class="amount">{{ non_rural }}</td><td class="amount">{{ rural }}</td>'
+            "{% endfor %}</tr>\n{% endfor %}"
+        )
+        row = SimpleNamespace(name="A & <B>", code="AB", amounts=[("$1.00", ""), ("", "$2")])
+        schedule = SimpleNamespace(state_rows=[row, row])
+        assert page_fragments.fee_state_rows(schedule) == loop.render({"schedule": schedule})
+
+    def test_ndc_rows_are_what_the_template_loop_rendered(self):
+        from django.template import engines
+
+        # The loop of codes/_ndc_table.html as the template loader trimmed it.
+        loop = engines["django"].from_string(
+            "{% for package in packages %}<tr>\n"
+            '<th scope="row">{% if package.ndc11 and not detailed %}<a class="code" '
+            'href="{{ package.page_url }}">{{ package.ndc }}</a>{% else %}<span class="code">'
+            "{{ package.ndc }}</span>{% endif %}</th>\n"
+            '{% if detailed %}<td>{{ package.dataset.quarter }}</td><td><a class="code" '
+            "href=\"{% url 'codes:detail' package.hcpcs_code %}\">{{ package.hcpcs_code }}</a> "
+            "{{ package.short_description }}</td>{% endif %}"
+            "<td>{{ package.drug_name }}</td>\n<td>{{ package.labeler_name }}</td>\n"
+            "{% if detailed %}<td>{{ package.hcpcs_dosage }}</td>{% endif %}"
+            '<td class="number">{{ package.package_text }}</td>\n'
+            '{% if detailed %}<td class="number">{{ package.billing_units_text }}</td>{% endif %}'
+            '<td class="number">{{ package.billing_units_per_package_text }}</td>\n'
+            "</tr>\n{% endfor %}"
+        )
+        package = SimpleNamespace(
+            ndc="12345-0000-01",
+            ndc11="12345000001",
+            page_url="/ndc/12345-0000-01/",
+            dataset=SimpleNamespace(quarter="2025-oct"),
+            hcpcs_code="J0001",
+            short_description="Inj <drug> & co",
+            drug_name='Caf\u00e9 "drug"',
+            labeler_name="O'Brien Labs",
+            hcpcs_dosage="5 MG",
+            package_text="1 \u00d7 1",
+            billing_units_text="100",
+            billing_units_per_package_text="100",
+        )
+        unlinked = SimpleNamespace(**{**vars(package), "ndc11": ""})
+        for detailed in (False, True):
+            with self.subTest(detailed=detailed):
+                context = {"packages": [package, unlinked], "detailed": detailed}
+                expected = loop.render(context)
+                assert page_fragments.ndc_rows([package, unlinked], detailed) == expected
+
+    def test_header_keeps_each_request_s_search_text(self):
+        url = reverse("codes:detail", args=["B3000"])
+        for text, shown in [("abc", 'value="abc"'), ('"><b>', 'value="&quot;&gt;&lt;b&gt;"')]:
+            with self.subTest(text=text):
+                self.assertContains(self.client.get(url, {"q": text}), shown)
+        self.assertContains(self.client.get(url), 'id="header-q" type="search" name="q" value=""')
+        home = self.client.get(reverse("codes:home")).content.decode()
+        assert 'id="header-q"' not in home
+
+
 class CodePageQueryTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -289,13 +389,28 @@ class CodePageQueryTests(TestCase):
     def test_query_count_does_not_grow_with_links_and_references(self):
         # One cross-reference; five cross-references and two mentions; three mentions and
         # seven codes referring back.
+        read_once_per_version()
         for code in ("C1011", "C1010", "C1001"):
             with self.subTest(code=code), self.assertNumQueries(CODE_PAGE_QUERIES):
                 self.client.get(reverse("codes:detail", args=[code]))
 
     def test_code_with_nothing_to_link_costs_the_same(self):
+        read_once_per_version()
         with self.assertNumQueries(CODE_PAGE_QUERIES):
             self.client.get(reverse("codes:detail", args=["C1000"]))
+
+    def test_contact_entries_are_read_once_per_data_version(self):
+        url = reverse("codes:detail", args=["C1000"])
+
+        def contact_reads() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(url)
+            return sum("codes_contactentry" in q["sql"] for q in queries)
+
+        dataversion.record_change()
+        assert [contact_reads(), contact_reads()] == [1, 0]
+        dataversion.record_change()
+        assert contact_reads() == 1
 
     def test_json_query_count_is_constant_too(self):
         for code in ("C1011", "C1010", "C1001"):
@@ -454,6 +569,7 @@ class S9329RealDataTests(RealDataTestCase):
         assert [c["code"] for c in data["codes_mentioned"]] == ["S9330", "S9331"]
 
     def test_page_runs_a_constant_number_of_queries(self):
+        read_once_per_version()
         with self.assertNumQueries(CODE_PAGE_QUERIES):
             self.client.get(reverse("codes:detail", args=["S9329"]))
 

@@ -1,6 +1,14 @@
 from django.test import SimpleTestCase
 
-from codes.code_shapes import CODE_IN_TEXT, CODE_PART, CODE_PREFIX, CPT_CODE, HCPCS_CODE, MODIFIER
+from codes.code_shapes import (
+    CODE_IN_TEXT,
+    CODE_LIKE,
+    CODE_PART,
+    CODE_PREFIX,
+    CPT_CODE,
+    HCPCS_CODE,
+    MODIFIER,
+)
 
 
 class CodeShapeTests(SimpleTestCase):
@@ -27,3 +35,11 @@ class CodeShapeTests(SimpleTestCase):
 
     def test_codes_are_found_inside_text_in_either_case(self):
         assert CODE_IN_TEXT.findall("see e0601 or E0602, not E06011") == ["e0601", "E0602"]
+
+    def test_code_like_text_is_a_letter_and_one_to_four_letters_or_digits(self):
+        for text in ["GZ", "E060", "K00X1"]:
+            with self.subTest(text=text):
+                assert CODE_LIKE.fullmatch(text)
+        for text in ["G", "E06011", "0601", "E-06", "E٠٦"]:
+            with self.subTest(text=text):
+                assert not CODE_LIKE.fullmatch(text)

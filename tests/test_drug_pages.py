@@ -29,7 +29,7 @@ from tests.asp_builders import (
 from tests.asp_realdata import AspRealDataTestCase
 from tests.builders import make_code
 from tests.realdata import load_releases
-from tests.test_code_pages import CODE_JSON_QUERIES, CODE_PAGE_QUERIES
+from tests.test_code_pages import CODE_JSON_QUERIES, CODE_PAGE_QUERIES, read_once_per_version
 
 Kind = DrugDataset.DatasetKind
 # A code the drug files list reads its payment limits and its NDC packages: two queries
@@ -97,11 +97,13 @@ class DrugSectionTests(TestCase):
         self.assertNotContains(response, "N/A")
 
     def test_query_count_is_constant_whatever_the_packages(self):
+        read_once_per_version()
         for code in ("J0003", "J0001", "J0002"):
             with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):
                 self.page(code)
 
     def test_code_no_drug_file_lists_skips_the_drug_queries(self):
+        read_once_per_version()
         with self.assertNumQueries(CODE_PAGE_QUERIES):
             self.page("A0001")
 
@@ -299,6 +301,7 @@ class RealDrugPageTests(AspRealDataTestCase):
             self.assertContains(response, f'href="{reverse("codes:detail", args=["J9271"])}"')
 
     def test_code_page_query_count_with_many_packages(self):
+        read_once_per_version()
         # J7512 has the most crosswalk rows (175), J9271 two.
         for code in ("J7512", "J9271"):
             with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):

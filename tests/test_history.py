@@ -167,9 +167,9 @@ class CodeHistoryTests(TestCase):
         assert result.current_release.name == "2030-jul"
         assert result.entries[0].events == ["disappeared"]
 
-    def test_code_history_makes_two_queries(self):
+    def test_code_history_makes_one_query(self):
         code = Code.objects.get(code="A0001")
-        with self.assertNumQueries(2):
+        with self.assertNumQueries(1):
             history.code_history(code)
 
     def test_comparison_lists_every_kind_of_change(self):

@@ -1,12 +1,14 @@
 from datetime import date
 
 from django.db import connection
+from django.http import QueryDict
 from django.test import TestCase
 from django.urls import reverse
 
-from codes import search
+from codes import search, views
 from codes.models import Code
 from codes.search import sqlite
+from codes.templatetags import page_fragments
 from tests.builders import make_code
 from tests.realdata import RealDataTestCase
 
@@ -301,6 +303,17 @@ class SearchViewTests(TestCase):
         assert codes_of(response.context["page"]) == ["E0601"]
         response = self.get(q="device", section="J")
         assert codes_of(response.context["page"]) == []
+
+    def test_searches_without_filters_share_a_form_that_keeps_no_earlier_filter(self):
+        filtered = self.get(q="device", betos="D1C").content.decode()
+        assert '<option value="D1C" selected>' in filtered
+        for _ in range(2):
+            plain = self.get(q="device")
+            assert '<option value="D1C" selected>' not in plain.content.decode()
+            assert sorted(codes_of(plain.context["page"])) == ["E0601", "E0700"]
+        fresh = views.SearchFilter(QueryDict("q=device"), queryset=Code.objects.all())
+        shared = views._unfiltered_search()
+        assert page_fragments.filter_fields(shared) == page_fragments.filter_fields(fresh)
 
     def test_filters_narrow_a_prefix_listing(self):
         response = self.get(q="E0", betos="d1c")
@@ -725,6 +738,31 @@ class BroadQueryPlanTests(RealDataTestCase):
                 self.assert_fts_drives(lambda u=url: self.client.get(u))
 
 
+class UnfilteredRankingTests(RealDataTestCase):
+    """The search page's compiled ranking of every code is the ranked queryset's."""
+
+    def setUp(self):
+        from django.db import connection
+
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite's compiled ranking")
+
+    def test_same_codes_ranks_and_count_as_the_ranked_queryset(self):
+        from codes.search import parse_query, sqlite
+
+        texts = ["wheelchair cushion", "keytruda", "wound vac", "the", "insulin pump supplies"]
+        for text in texts:
+            parsed = parse_query(text)
+            ranked = sqlite.ranked(Code.objects.all(), parsed)
+            compiled = sqlite.UnfilteredRanking(parsed, ("code", "short_description"), "default")
+            for rows in (slice(0, 25), slice(25, 50)):
+                with self.subTest(text=text, rows=rows):
+                    expected = [(c.code, c.rank) for c in ranked[rows]]
+                    assert [(c.code, c.rank) for c in compiled[rows]] == expected
+            assert compiled.count() == ranked.count()
+        assert sqlite.UnfilteredRanking(parse_query("zzzzqx"), ("code",), "default").count() == 0
+
+
 class SearchResultsTests(TestCase):
     """`search.results`: everything the search page shows, from one call."""
 
@@ -761,3 +799,12 @@ class SearchResultsTests(TestCase):
         found = search.results("cane " + "x" * 1000, Code.objects.all())
 
         assert len(found.parsed.text) <= search.MAX_QUERY_LENGTH
+
+
+def test_words_sharing_as_many_trigrams_are_cut_in_alphabetical_order():
+    from collections import Counter
+
+    from codes.search.vocabulary import _most_shared
+
+    shared = Counter({"then": 2, "che": 2, "them": 3, "they": 2})
+    assert _most_shared(shared, 3) == [("them", 3), ("che", 2), ("then", 2)]

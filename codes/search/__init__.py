@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, connection, connections, models
@@ -139,6 +140,34 @@ class SearchResults:
         return self.parsed.expansions
 
 
+class _RankedPaginator(Paginator):
+    """Pages of ranked codes, counted without their rank: the same codes, unscored, are
+    counted by one index lookup, and Django need not build the rank to drop it."""
+
+    def __init__(self, ranked: models.QuerySet, unranked: models.QuerySet, per_page: int):
+        super().__init__(ranked, per_page)
+        self.unranked = unranked
+
+    @cached_property
+    def count(self) -> int:
+        return self.unranked.count()
+
+
+def _paginator(
+    queryset: models.QuerySet, parsed: ParsedQuery, fields: tuple[str, ...], per_page: int
+) -> Paginator:
+    unfiltered = not queryset.query.has_filters() and not queryset.query.annotations
+    if parsed and unfiltered and fields and _engine(queryset) is sqlite:
+        # Every code, as most searches ask: its SQL is built once per query shape.
+        ranking = sqlite.UnfilteredRanking(parsed, fields, queryset.db)
+        # Paginator takes any sliceable object with a count() (its documentation says
+        # so); the stubs ask for a whole sequence.
+        return Paginator(ranking, per_page)  # type: ignore[arg-type]
+    ranked = search(queryset, parsed)
+    shown = ranked.only(*fields) if fields else ranked
+    return _RankedPaginator(shown, matching(queryset, parsed), per_page)
+
+
 def results(
     text: str,
     queryset: models.QuerySet,
@@ -153,8 +182,7 @@ def results(
     sets `out_of_range`); `fields` limits the columns read.
     """
     parsed = parse_query(text[:MAX_QUERY_LENGTH], queryset.db)
-    ranked = search(queryset, parsed)
-    found = Paginator(ranked.only(*fields) if fields else ranked, per_page).get_page(page)
+    found = _paginator(queryset, parsed, fields, per_page).get_page(page)
     asked = (page or "").strip()
     out_of_range = asked.isdigit() and int(asked) > found.number and found.paginator.count > 0
     answer = SearchResults(parsed, found, out_of_range=out_of_range)

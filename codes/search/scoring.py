@@ -36,13 +36,18 @@ def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     is the reference product, not one of the biosimilars CMS names by their own brands
     ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
     """
+    return penalty_sql(table, vendor, any(is_drug_name(t) for t in parsed.terms))
+
+
+def penalty_sql(table: str, vendor: str, drug_name: bool) -> str:
+    """`penalties` for a query that names a drug or not: all it depends on."""
     # LIKE ignores ASCII case on SQLite; PostgreSQL's ILIKE does there (lower() would
     # copy every matching description first).
     like = "ILIKE" if vendor == "postgresql" else "LIKE"
     description = f"{table}.long_description"
     terminated = f"{table}.termination_date IS NOT NULL"
     penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
-    if not any(is_drug_name(t) for t in parsed.terms):
+    if not drug_name:
         penalties += (
             f" + CASE WHEN {description} {like} '%%not otherwise%%' "
             f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"

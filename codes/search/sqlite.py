@@ -1,18 +1,29 @@
 """SQLite: an external-content FTS5 table, `codes_code_fts` (migration 0002), over
 code, short and long description (porter stemming), scored with bm25.
 
-The FTS5 table is no model (Django cannot create a virtual table, and SQLite alone has
-one), so its SQL is written here: the match as a `pk__in` subquery, and the ranked query
-as a join made with `.extra()`, the one way the ORM joins a table it has no model for.
-A join, not a correlated subquery per row: FTS5 then scores each match once, in one
-scan (see `ranked`).
+The ORM reaches the table through an unmanaged model, `CodeSearchEntry`: the ranked
+query joins each code to its FTS5 row (a join, not a correlated subquery per row, so
+FTS5 scores each match once, in one scan; the join's condition is explained at
+`_FtsRowJoin` in codes/models.py), filters with a `match` lookup and scores with a
+`BM25` function. One piece stays SQL: the penalties of `scoring.py`, one fragment
+shared with PostgreSQL.
 """
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models.expressions import RawSQL
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, F, FloatField, IntegerField, Value, Window
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.functions import Cast, Coalesce, Round, Substr
+from django.db.models.sql.compiler import SQLCompiler
+
+from codes.compiled import CompiledQuery
+from codes.models import Code, CodeSearchEntry
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
     AGE_REFERENCE_YEAR,
@@ -20,18 +31,31 @@ from codes.search.scoring import (
     BM25_WEIGHTS,
     LITERAL_WEIGHT,
     SCORE_STEP,
-    penalties,
+    is_drug_name,
+    penalty_sql,
     term_weight,
 )
 
-FTS_TABLE = "codes_code_fts"
+FTS_TABLE = CodeSearchEntry._meta.db_table
+
+
+class BM25(models.Func):
+    """FTS5's bm25 score of the row (lower is better), its columns weighted."""
+
+    function = "bm25"
+    output_field = FloatField()
+
+    def __init__(self, index: F, weights: tuple[float, ...]) -> None:
+        super().__init__(index, *(Value(w) for w in weights))
+
+
+def _matches(fts5: str) -> models.QuerySet:
+    """The rowids (code ids) an FTS5 MATCH string finds: one scan of the index."""
+    return CodeSearchEntry.objects.filter(index__match=fts5).values("rowid")
 
 
 def matching(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
-    matches = RawSQL(
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_query(parsed)]
-    )
-    return queryset.filter(pk__in=matches)
+    return queryset.filter(pk__in=_matches(fts5_query(parsed)))
 
 
 def fts5_term(term: Term) -> str:
@@ -60,31 +84,142 @@ def fts5_literal(term: Term) -> str:
     return '"{}"'.format(term.literal.replace('"', '""'))
 
 
+class _Matched(models.Func):
+    """1 for a code an FTS5 MATCH string finds, else 0, from one scan listing the
+    matches. `Case(When(pk__in=…))` says the same through the ORM, but building that for
+    each term costs ten times the SQL it saves (a millisecond a query), so this one
+    expression writes its subquery."""
+
+    template = f"(%(expressions)s IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %%s))"
+    output_field = IntegerField()
+
+    def __init__(self, fts5: str) -> None:
+        super().__init__(F("pk"))
+        self.fts5 = fts5
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        sql, params = super().as_sql(
+            compiler, connection, function, template, arg_joiner, **extra_context
+        )
+        return sql, (*params, self.fts5)
+
+
+def _worth(fts5: str, weight: int) -> Expression:
+    return Value(weight) * _Matched(fts5)
+
+
 def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
+    literals = [fts5_literal(t) for t in parsed.terms if t.expansion is not None]
+    terms = [(fts5_term(t), term_weight(t)) for t in parsed.terms]
+    drug_name = any(is_drug_name(t) for t in parsed.terms)
+    return _ranked(queryset, terms, literals, fts5_query(parsed), drug_name)
+
+
+def _ranked(
+    queryset: models.QuerySet,
+    terms: list[tuple[str, int]],
+    literals: list[str],
+    full: str,
+    drug_name: bool,
+) -> models.QuerySet:
+    """`ranked` from its MATCH strings: each term's and weight, each expanded term's
+    typed words, and the whole query's."""
     table = queryset.model._meta.db_table
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    matches = f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-    matched_terms = " + ".join(f"{term_weight(t)} * ({matches})" for t in parsed.terms)
-    expanded = [t for t in parsed.terms if t.expansion is not None]
-    literal = "".join(f" + {LITERAL_WEIGHT} * ({matches})" for _ in expanded)
-    # A join, not a correlated subquery: FTS5 then scores each match once, in one scan,
-    # instead of re-running the query (and its prefix expansions) for every row. The "+"
-    # on the FTS rowid keeps it from being an index constraint, so the planner can never
-    # loop over codes_code (by a column filter's index) and query FTS5 once per row,
-    # which costs a second on a broad word with a coverage filter.
-    return queryset.extra(
-        select={
-            "rank": f"({matched_terms}){literal} "
-            f"+ {SCORE_STEP} * round(-bm25({FTS_TABLE}, {weights}) / {SCORE_STEP}) "
-            f"- {penalties(table, parsed, 'sqlite')} + {AGE_WEIGHT} * "
-            f"({AGE_REFERENCE_YEAR} - coalesce(CAST(substr({table}.date_added, 1, 4) AS INTEGER), "
-            f"{AGE_REFERENCE_YEAR})) / 10.0"
-        },
-        select_params=[
-            *(fts5_term(t) for t in parsed.terms),
-            *(fts5_literal(t) for t in expanded),
-        ],
-        tables=[FTS_TABLE],
-        where=[f"+{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
-        params=[fts5_query(parsed)],
-    ).order_by("-rank", "code")
+    worths = [_worth(fts5, weight) for fts5, weight in terms]
+    worths += [_worth(fts5, LITERAL_WEIGHT) for fts5 in literals]
+    rank: Expression = worths[0]
+    for worth in worths[1:]:
+        rank = rank + worth
+    step = Value(SCORE_STEP)
+    score = BM25(F("search_entries__index"), BM25_WEIGHTS)
+    added = Cast(Substr("date_added", 1, 4), IntegerField())
+    rank = (
+        rank
+        + step * Round(-score / step)
+        - RawSQL(penalty_sql(table, "sqlite", drug_name), [], output_field=FloatField())
+        + Value(AGE_WEIGHT)
+        * (Value(AGE_REFERENCE_YEAR) - Coalesce(added, Value(AGE_REFERENCE_YEAR)))
+        / Value(10.0)
+    )
+    return (
+        queryset.filter(search_entries__index__match=full)
+        .annotate(rank=models.ExpressionWrapper(rank, output_field=FloatField()))
+        .order_by("-rank", "code")
+    )
+
+
+# Every search without filters (most) -----------------------------------------------
+#
+# Building the ranked query's SQL costs Django twice what SQLite takes to run it (about
+# a millisecond, most of a search page). Its SQL depends only on the query's shape
+# (its terms' weights, which terms are expanded, whether it names a drug) and the page,
+# so for the unfiltered codes it is compiled once per shape (codes/compiled.py) and run
+# with each query's MATCH strings.
+
+
+@dataclass(frozen=True)
+class _Shape:
+    weights: tuple[int, ...]
+    literals: int
+    drug_name: bool
+    fields: tuple[str, ...]
+    rows: tuple[int, int]  # the page's slice
+
+    def build(self, full: str, **strings: str) -> models.QuerySet:
+        terms = [(strings[f"term_{n}"], w) for n, w in enumerate(self.weights)]
+        literals = [strings[f"literal_{n}"] for n in range(self.literals)]
+        ranked = _ranked(Code.objects.all(), terms, literals, full, self.drug_name)
+        return ranked.only(*self.fields)[self.rows[0] : self.rows[1]]
+
+
+@lru_cache(maxsize=512)
+def _compiled_page(shape: _Shape) -> CompiledQuery[Code]:
+    names = [f"term_{n}" for n in range(len(shape.weights))]
+    names += [f"literal_{n}" for n in range(shape.literals)]
+    return CompiledQuery(shape.build, full="\x00full", **{n: f"\x00{n}" for n in names})
+
+
+def _count_queryset(full: str) -> models.QuerySet:
+    matched = Code.objects.filter(pk__in=_matches(full)).order_by()
+    return matched.annotate(total=Window(Count("pk"))).values_list("total")[:1]
+
+
+_COUNT = CompiledQuery(_count_queryset, full="\x00full")
+
+
+@dataclass
+class UnfilteredRanking:
+    """The ranked codes of a search without filters, as a paginator counts and slices
+    them; the same rows, in the same order, as `ranked(Code.objects.all(), parsed)`."""
+
+    parsed: ParsedQuery
+    fields: tuple[str, ...]
+    using: str
+
+    def count(self) -> int:
+        row = _COUNT.first_row(self.using, full=fts5_query(self.parsed))
+        return row[0] if row else 0
+
+    def __getitem__(self, rows: slice) -> list[Code]:
+        if rows.stop <= (rows.start or 0):  # the empty first page of no results
+            return []
+        terms = self.parsed.terms
+        expanded = [t for t in terms if t.expansion is not None]
+        shape = _Shape(
+            weights=tuple(term_weight(t) for t in terms),
+            literals=len(expanded),
+            drug_name=any(is_drug_name(t) for t in terms),
+            fields=self.fields,
+            rows=(rows.start or 0, rows.stop),
+        )
+        strings = {f"term_{n}": fts5_term(t) for n, t in enumerate(terms)}
+        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(expanded)}
+        return _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)

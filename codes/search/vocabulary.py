@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -140,7 +141,7 @@ class Vocabulary:
         allowed = allowed_edits(word)
         shared = self._sharing_trigrams(word, allowed)
         scored = []
-        for candidate, _ in shared.most_common(40):
+        for candidate, _ in _most_shared(shared, 40):
             if abs(len(candidate) - len(word)) > allowed:
                 continue
             distance = edit_distance(word, candidate, allowed)
@@ -166,10 +167,17 @@ class Vocabulary:
         shared = self._sharing_trigrams(word, allowed)
         scored = sorted(
             (edit_distance(word, c, allowed), -self.counts[c], c)
-            for c, _ in shared.most_common(60)
+            for c, _ in _most_shared(shared, 60)
             if c != word
         )
         return [c for d, _, c in scored if d <= allowed][:limit]
+
+
+def _most_shared(shared: Counter, count: int) -> list[tuple[str, int]]:
+    """The `count` words sharing the most trigrams, ties in alphabetical order: with
+    Counter.most_common the ties at the cut follow set order, which changes from one
+    process to the next (string hashing), and so would a correction or a suggestion."""
+    return heapq.nsmallest(count, shared.items(), key=lambda item: (-item[1], item[0]))
 
 
 def allowed_edits(word: str) -> int:
