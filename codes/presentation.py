@@ -53,6 +53,7 @@ from codes.models import (
     Release,
     repeated_columns,
 )
+from codes.named_field import NamedField
 from codes.reference import FIELD_DOCS, FieldDoc
 
 NOT_IN_TABLE = "not in the CMS code table"
@@ -223,19 +224,10 @@ class ShownValue:
 
 
 @dataclass(frozen=True)
-class FieldRow:
-    doc: FieldDoc
+class FieldRow(NamedField):
     columns: tuple[str, ...]
     values: tuple[ShownValue, ...]
     empty_meaning: str = ""  # what a blank means, when the layout defines it
-
-    @property
-    def name(self) -> str:
-        return self.doc.name
-
-    @property
-    def label(self) -> str:
-        return self.doc.label
 
     @property
     def summary_label(self) -> str:
