@@ -205,6 +205,19 @@ class ReimportingALoadedQuarterTests(PaymentGuardCase):
         self.assert_refused("import_asp", zipped, r"asp_crosswalk\.csv: refused")
         assert NdcPackage.objects.count() == 8218
 
+    def test_a_dmepos_zip_whose_fee_file_is_refused_loads_none_of_its_files(self):
+        zipped = zip_bytes(
+            {
+                "DMEPEN_JAN.xlsx": dmepos_file("2025-jan", "DMEPEN_JAN.xlsx"),
+                "DMEPOS25_APR.csv": self.half_fees(),
+            }
+        )
+        self.assert_refused(
+            "import_dmepos",
+            self.write("upload", "dme25-b.zip", zipped),  # each file's title names its quarter
+            r"dme25-b\.zip/DMEPOS25_APR\.csv: refused, it would remove data",
+        )
+
 
 class ANewQuarterBesideALoadedOneTests(PaymentGuardCase):
     """ASP 2025-oct and DMEPOS 2025-jan loaded; a half file arrives as another quarter."""

@@ -435,7 +435,7 @@ def load(parsed: ParsedDataset, *, allow_removals: bool = False) -> LoadResult:
     return LoadResult(parsed, outcome)
 
 
-UNITS = {
+UNITS: dict[str, str] = {
     Kind.ASP_PRICING: "HCPCS codes priced",
     Kind.ASP_CROSSWALK: "NDC crosswalk rows",
     Kind.NOC_PRICING: "NOC drugs priced",

@@ -89,14 +89,14 @@ def guarded(parsed: ParsedFile) -> guard.TableRows:
     """`parsed` beside its quarter as loaded now and the nearest loaded quarters."""
     if parsed.dataset == RURAL_ZIP:
         unit = "rural ZIP codes"
-        keys = {(z.zip_code,) for z in parsed.zips}
-        stored = DmeposRuralZip.objects.filter(quarter__name=parsed.quarter)
-        loaded = set(stored.values_list("zip_code"))
+        keys: set[guard.Key] = {(z.zip_code,) for z in parsed.zips}
+        zips = DmeposRuralZip.objects.filter(quarter__name=parsed.quarter)
+        loaded: set[guard.Key] = set(zips.values_list("zip_code"))
     else:
         unit = "fee rows"
         keys = {record.key for record in parsed.fees}
-        stored = DmeposFee.objects.filter(quarter__name=parsed.quarter, dataset=parsed.dataset)
-        loaded = set(stored.values_list("hcpcs", "modifier", "modifier_2"))
+        fees = DmeposFee.objects.filter(quarter__name=parsed.quarter, dataset=parsed.dataset)
+        loaded = set(fees.values_list("hcpcs", "modifier", "modifier_2"))
     rows = guard.TableRows(parsed.source_name, parsed.quarter, unit, keys, loaded)
     others = DmeposFile.objects.filter(dataset=parsed.dataset).exclude(quarter__name=parsed.quarter)
     day = parsed.effective_date
