@@ -6,6 +6,9 @@
   directory) and `--quarter` (or `--release`) for the name of a single path;
 * messages written at verbosity 1 and above, a progress bar shown only on a terminal,
   and a summary line styled by whether the load changed anything;
+* `--allow-removals` for a command whose loads guard against dropping data
+  (`guards_removals`), and `refuse_dry_run(check, parsed)` to end a dry run that such a guard
+  would refuse with a non-zero exit;
 * `importing(source)`: every failure ends in a `CommandError` saying nothing was changed,
   the importer's own errors as they are worded and anything else (a full disk, a damaged
   zip, memory running out, a database that is not migrated) as one line naming the
@@ -36,6 +39,7 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteConnection
 from tqdm import tqdm
 
 from codes.importer import ImportFailure
+from codes.importer.guard import RemovalRefused
 
 NOTHING_CHANGED = "Import failed, nothing was changed."
 DRY_RUN = "Dry run: nothing written."
@@ -51,21 +55,38 @@ class ImportCommand(BaseCommand):
     data_dir_setting = ""  # the setting --all reads, such as "ASP_DATA_DIR"
     folder_kind = "quarter folder"  # what --all imports, for its help
     failures: tuple[type[Exception], ...] = (ImportFailure,)  # worded for the user already
+    guards_removals = False  # True: --allow-removals, and a dry run fails as the load would
     verbosity = 1
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="*", type=Path, help=self.paths_help)
-        parser.add_argument("--dry-run", action="store_true", help=self.dry_run_help)
+        dry_run_help = self.dry_run_help
+        if self.guards_removals:
+            dry_run_help += " Fails when the import would be refused."
+        parser.add_argument("--dry-run", action="store_true", help=dry_run_help)
         parser.add_argument(
             "--all",
             action="store_true",
             help=f"Import every {self.folder_kind} under {self.data_dir_setting}, oldest first.",
         )
         parser.add_argument(self.name_option, help=self.name_help)
+        if self.guards_removals:
+            parser.add_argument(
+                "--allow-removals",
+                action="store_true",
+                help="Load even when the guard would refuse it as dropping data by accident.",
+            )
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         self.verbosity = options["verbosity"]
         return super().execute(*args, **options)
+
+    def refuse_dry_run(self, check: Callable[[Any], None], parsed: Any) -> None:
+        """Run a removal guard's `check(parsed)` for a dry run: a refusal ends it non-zero."""
+        try:
+            check(parsed)
+        except RemovalRefused as exc:
+            raise CommandError(f"Dry run: the import would be refused. {exc}") from exc
 
     @property
     def data_dir(self) -> Path:

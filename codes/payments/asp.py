@@ -39,7 +39,7 @@ from codes.code_shapes import HCPCS_CODE
 from codes.dataversion import record_change
 from codes.importer import MONTHS, ImportFailure, parse_release_name
 from codes.models import AspPrice, DrugDataset, NdcPackage, NocPackage, NocPrice
-from codes.payments import ndc, tables
+from codes.payments import guard, ndc, tables
 
 Kind = DrugDataset.DatasetKind
 NOT_A_NUMBER = {"N/A", "NA"}
@@ -392,20 +392,26 @@ def is_loaded(path: Path) -> bool:
     return len(loaded) == len(digests)
 
 
-def load_file(datasets: list[ParsedDataset]) -> list[LoadResult]:
+def load_file(datasets: list[ParsedDataset], *, allow_removals: bool = False) -> list[LoadResult]:
     """The datasets of one file (a zip may hold several) in one transaction."""
     with transaction.atomic():
-        return [load(dataset) for dataset in datasets]
+        return [load(dataset, allow_removals=allow_removals) for dataset in datasets]
 
 
-def load(parsed: ParsedDataset) -> LoadResult:
-    """Write one dataset in one transaction; the same data again writes nothing."""
+def load(parsed: ParsedDataset, *, allow_removals: bool = False) -> LoadResult:
+    """Write one dataset in one transaction; the same data again writes nothing.
+
+    Unless `allow_removals`, a dataset that would drop rows by accident is refused first
+    (`codes.payments.guard`).
+    """
     layout = LAYOUTS[parsed.kind]
     manager = layout.model._default_manager
     with transaction.atomic():
         dataset = DrugDataset.objects.filter(kind=parsed.kind, quarter=parsed.quarter).first()
         if dataset is not None and _same_rows(layout, dataset, parsed.rows):
             return LoadResult(parsed, "unchanged")
+        if not allow_removals:
+            guarded(parsed, dataset).check()
         record_change()  # codes.dataversion: pages of the state before this are never served
         outcome = "replaced" if dataset is not None else "created"
         if dataset is None:
@@ -427,6 +433,43 @@ def load(parsed: ParsedDataset) -> LoadResult:
             (layout.model(dataset=dataset, **values) for values in parsed.rows), batch_size=1000
         )
     return LoadResult(parsed, outcome)
+
+
+UNITS: dict[str, str] = {
+    Kind.ASP_PRICING: "HCPCS codes priced",
+    Kind.ASP_CROSSWALK: "NDC crosswalk rows",
+    Kind.NOC_PRICING: "NOC drugs priced",
+    Kind.NOC_CROSSWALK: "NOC crosswalk rows",
+}
+
+
+def guarded(parsed: ParsedDataset, loaded: DrugDataset | None) -> guard.TableRows:
+    """`parsed` beside its quarter as loaded now and the nearest loaded quarters."""
+    layout = LAYOUTS[parsed.kind]
+    rows = guard.TableRows(
+        parsed.source_name,
+        parsed.quarter,
+        UNITS[parsed.kind],
+        {tuple(row[name] for name in layout.key) for row in parsed.rows},
+    )
+    if loaded is not None:
+        stored = layout.model._default_manager.filter(dataset=loaded)
+        rows.loaded = set(stored.values_list(*layout.key))
+    others = DrugDataset.objects.filter(kind=parsed.kind).exclude(quarter=parsed.quarter)
+    start = parsed.effective_start
+    for nearest in (
+        others.filter(effective_start__lt=start).order_by("-effective_start").first(),
+        others.filter(effective_start__gt=start).order_by("effective_start").first(),
+    ):
+        if nearest is not None:
+            rows.neighbours.append(guard.Neighbour(nearest.quarter, nearest.row_count))
+    return rows
+
+
+def check_removals(parsed: ParsedDataset) -> None:
+    """Raise guard.RemovalRefused when loading `parsed` would drop rows by accident."""
+    loaded = DrugDataset.objects.filter(kind=parsed.kind, quarter=parsed.quarter).first()
+    guarded(parsed, loaded).check()
 
 
 def _same_rows(layout: Layout, dataset: DrugDataset, rows: list[dict]) -> bool:

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from codes.dataversion import record_change
 from codes.models import DmeposFee, DmeposFile, DmeposQuarter, DmeposRuralZip
+from codes.payments import guard
 from codes.payments.dmepos import RURAL_ZIP, FeeFileError, FeeRecord, ParsedFile
 
 BATCH_SIZE = 500
@@ -51,8 +52,12 @@ def is_loaded(digest: str) -> bool:
     return DmeposFile.objects.filter(sha256=digest).exists()
 
 
-def load(parsed: ParsedFile) -> LoadStats:
+def load(parsed: ParsedFile, *, allow_removals: bool = False) -> LoadStats:
+    """Write one file into its quarter; unless `allow_removals`, a file that would drop
+    rows by accident is refused first (`codes.payments.guard`)."""
     with transaction.atomic():
+        if not allow_removals:
+            check_removals(parsed)
         record_change()  # codes.dataversion: pages of the state before this are never served
         quarter = _quarter(parsed)
         if parsed.dataset == RURAL_ZIP:
@@ -78,6 +83,36 @@ def load(parsed: ParsedFile) -> LoadStats:
         *counts,
         parsed.cpt_rows_skipped,
     )
+
+
+def guarded(parsed: ParsedFile) -> guard.TableRows:
+    """`parsed` beside its quarter as loaded now and the nearest loaded quarters."""
+    if parsed.dataset == RURAL_ZIP:
+        unit = "rural ZIP codes"
+        keys: set[guard.Key] = {(z.zip_code,) for z in parsed.zips}
+        zips = DmeposRuralZip.objects.filter(quarter__name=parsed.quarter)
+        loaded: set[guard.Key] = set(zips.values_list("zip_code"))
+    else:
+        unit = "fee rows"
+        keys = {record.key for record in parsed.fees}
+        fees = DmeposFee.objects.filter(quarter__name=parsed.quarter, dataset=parsed.dataset)
+        loaded = set(fees.values_list("hcpcs", "modifier", "modifier_2"))
+    rows = guard.TableRows(parsed.source_name, parsed.quarter, unit, keys, loaded)
+    others = DmeposFile.objects.filter(dataset=parsed.dataset).exclude(quarter__name=parsed.quarter)
+    day = parsed.effective_date
+    for nearest in (
+        others.filter(quarter__effective_date__lt=day).order_by("-quarter__effective_date"),
+        others.filter(quarter__effective_date__gt=day).order_by("quarter__effective_date"),
+    ):
+        file = nearest.select_related("quarter").first()
+        if file is not None:
+            rows.neighbours.append(guard.Neighbour(file.quarter.name, file.row_count))
+    return rows
+
+
+def check_removals(parsed: ParsedFile) -> None:
+    """Raise guard.RemovalRefused when loading `parsed` would drop rows by accident."""
+    guarded(parsed).check()
 
 
 def _quarter(parsed: ParsedFile) -> DmeposQuarter:
