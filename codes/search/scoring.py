@@ -4,6 +4,7 @@ the typed words, the engine's relevance score, penalties and the code's age."""
 from __future__ import annotations
 
 from codes.search.query import MAX_WORDS, ParsedQuery, Term
+from codes.search.vocabulary import WORD
 
 # bm25 column weights: code, short description, long description.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
@@ -26,13 +27,19 @@ LITERAL_WEIGHT = 100
 DRUG_TERM_WEIGHT = 2 * TERM_WEIGHT
 BIOSIMILAR_PENALTY = 50
 UNSPECIFIED_PENALTY = 5
+# Less than a literal match: the typed words still come first.
+NOT_THE_ITEM_PENALTY = 20
+# How CMS goes on after naming an item (LIKE patterns): "Power wheelchair, group 2 …",
+# "Power operated vehicle (three or four wheel …)", or nothing at all.
+ITEM_QUALIFIERS = (",%%", " (%%", "")
 
 
 def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     """SQL for what makes a code a worse answer than its score says (same on both engines).
 
     A terminated code can no longer be billed, and a "not otherwise classified/specified"
-    code is the last resort once no specific code fits. A brand name CMS does not write
+    code is the last resort once no specific code fits. Under a lay term for an item,
+    its parts and accessories come after it (`_not_the_item`). A brand name CMS does not write
     is the reference product, not one of the biosimilars CMS names by their own brands
     ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
     """
@@ -42,6 +49,7 @@ def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     description = f"{table}.long_description"
     terminated = f"{table}.termination_date IS NOT NULL"
     penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
+    penalties += "".join(_not_the_item(description, like, t) for t in parsed.terms)
     if not any(is_drug_name(t) for t in parsed.terms):
         penalties += (
             f" + CASE WHEN {description} {like} '%%not otherwise%%' "
@@ -57,6 +65,28 @@ def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
             f"THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
         )
     return penalties + ")"
+
+
+def _not_the_item(description: str, like: str, term: Term) -> str:
+    """SQL for the penalty on codes that only mention the item a lay term names.
+
+    CMS names an item first and then qualifies it ("Power wheelchair, group 2 standard,
+    …", "Lumbar-sacral orthosis, sagittal control, …"); a description that names it
+    later is a part or accessory of it ("Drive belt for power wheelchair", "Power
+    wheelchair accessory, battery") or another item that contains the words
+    ("Cervical-thoracic-lumbar-sacral orthosis"). Only the lay terms the thesaurus lists
+    as items: for others the item named is not the answer ("flu shot" is the
+    administration of the vaccine, G0008, not the vaccine itself).
+    """
+    if term.expansion is None or not term.expansion.names_item:
+        return ""
+    heads = []
+    for alternative in term.alternatives:
+        # Only letters and digits reach the SQL; "_" lets a hyphen or a space part the
+        # words ("lumbar sacral" is CMS's "Lumbar-sacral").
+        head = "_".join(WORD.findall(alternative))
+        heads += [f"{description} {like} '{head}{after}'" for after in ITEM_QUALIFIERS]
+    return f" + CASE WHEN {' OR '.join(heads)} THEN 0 ELSE {NOT_THE_ITEM_PENALTY} END"
 
 
 def is_drug_name(term: Term) -> bool:
