@@ -39,18 +39,34 @@ def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
 
     A terminated code can no longer be billed, and a "not otherwise classified/specified"
     code is the last resort once no specific code fits. Under a lay term for an item,
-    its parts and accessories come after it (`_not_the_item`). A brand name CMS does not write
-    is the reference product, not one of the biosimilars CMS names by their own brands
-    ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
+    its parts and accessories come after it (`item_heads`). A brand name CMS does not
+    write is the reference product, not one of the biosimilars CMS names by their own
+    brands ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108
+    "Fulphila").
     """
+    drug_name = any(is_drug_name(t) for t in parsed.terms)
+    return penalty_sql(table, vendor, drug_name, item_heads(parsed))
+
+
+def penalty_sql(
+    table: str, vendor: str, drug_name: bool, heads: tuple[tuple[str, ...], ...] = ()
+) -> str:
+    """`penalties` from all it depends on: whether the query names a drug, and the
+    `item_heads` of its lay terms for an item."""
     # LIKE ignores ASCII case on SQLite; PostgreSQL's ILIKE does there (lower() would
     # copy every matching description first).
     like = "ILIKE" if vendor == "postgresql" else "LIKE"
     description = f"{table}.long_description"
     terminated = f"{table}.termination_date IS NOT NULL"
     penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
-    penalties += "".join(_not_the_item(description, like, t) for t in parsed.terms)
-    if not any(is_drug_name(t) for t in parsed.terms):
+    for term_heads in heads:
+        opens = " OR ".join(
+            f"{description} {like} '{head}{after}'"
+            for head in term_heads
+            for after in ITEM_QUALIFIERS
+        )
+        penalties += f" + CASE WHEN {opens} THEN 0 ELSE {NOT_THE_ITEM_PENALTY} END"
+    if not drug_name:
         penalties += (
             f" + CASE WHEN {description} {like} '%%not otherwise%%' "
             f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"
@@ -67,8 +83,9 @@ def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     return penalties + ")"
 
 
-def _not_the_item(description: str, like: str, term: Term) -> str:
-    """SQL for the penalty on codes that only mention the item a lay term names.
+def item_heads(parsed: ParsedQuery) -> tuple[tuple[str, ...], ...]:
+    """For each lay term for an item, the LIKE patterns of the descriptions that open
+    with it (the typed words or a target): codes that do not pay NOT_THE_ITEM_PENALTY.
 
     CMS names an item first and then qualifies it ("Power wheelchair, group 2 standard,
     …", "Lumbar-sacral orthosis, sagittal control, …"); a description that names it
@@ -78,15 +95,13 @@ def _not_the_item(description: str, like: str, term: Term) -> str:
     as items: for others the item named is not the answer ("flu shot" is the
     administration of the vaccine, G0008, not the vaccine itself).
     """
-    if term.expansion is None or not term.expansion.names_item:
-        return ""
-    heads = []
-    for alternative in term.alternatives:
+    return tuple(
         # Only letters and digits reach the SQL; "_" lets a hyphen or a space part the
         # words ("lumbar sacral" is CMS's "Lumbar-sacral").
-        head = "_".join(WORD.findall(alternative))
-        heads += [f"{description} {like} '{head}{after}'" for after in ITEM_QUALIFIERS]
-    return f" + CASE WHEN {' OR '.join(heads)} THEN 0 ELSE {NOT_THE_ITEM_PENALTY} END"
+        tuple("_".join(WORD.findall(alternative)) for alternative in term.alternatives)
+        for term in parsed.terms
+        if term.expansion is not None and term.expansion.names_item
+    )
 
 
 def is_drug_name(term: Term) -> bool:
