@@ -16,7 +16,9 @@ code description has would find nothing, so it is dropped when the table is buil
   line in that list. The `[drugs]` table of the thesaurus file lets a maintainer add a
   product that the other sources lack.
 * Lay terms: the `[terms]` table of `codes/data/thesaurus.toml` (brace → orthosis,
-  "ostomy bag" → ostomy pouch, cpap → continuous positive airway pressure …).
+  "ostomy bag" → ostomy pouch, cpap → continuous positive airway pressure …); those
+  its `[items]` table lists name one kind of item, which search ranks before the
+  codes that only mention it (its parts and accessories).
 
 `Expansions.build` runs once per data state (the search vocabulary caches it with
 itself), never per request, and keeps only the names whose targets the descriptions use.
@@ -156,6 +158,9 @@ class Expansion:
     phrase: tuple[str, ...]
     targets: tuple[str, ...]
     source: str
+    # A lay term for one kind of item that CMS names first in its descriptions (the
+    # thesaurus's [items]): search ranks the item before what only mentions it.
+    names_item: bool = False
 
     @property
     def text(self) -> str:
@@ -208,18 +213,19 @@ class Expansions:
 
         entries: dict[tuple[str, ...], Expansion] = {}
 
-        def add(name: str, targets: Iterable[str], source: str) -> None:
+        def add(name: str, targets: Iterable[str], source: str, names_item: bool = False) -> None:
             phrase = phrase_words(name)
             if not phrase or len(phrase) > MAX_PHRASE_WORDS or phrase in entries:
                 return
             found = [t for t in (target_of(t) for t in targets) if t and t != phrase]
             if found:
                 searched = tuple(dict.fromkeys(" ".join(t) for t in found))
-                entries[phrase] = Expansion(phrase, searched, source)
+                entries[phrase] = Expansion(phrase, searched, source, names_item)
 
         thesaurus = read_thesaurus() if thesaurus is None else thesaurus
+        items = {phrase_words(name) for name in thesaurus.get("items", {}).get("terms", [])}
         for name, targets in thesaurus.get("terms", {}).items():
-            add(name, _as_list(targets), "thesaurus")
+            add(name, _as_list(targets), "thesaurus", phrase_words(name) in items)
         sources = DRUG_NAME_SOURCES if drug_sources is None else drug_sources
         for source in sources:
             for name, targets in source.names(using, known).items():

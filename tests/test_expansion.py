@@ -33,6 +33,15 @@ class ExpansionRuleTests(SimpleTestCase):
         assert found.targets == ("orthosis",)
         assert found.source == "thesaurus"
 
+    def test_the_items_list_marks_lay_terms_for_an_item(self):
+        thesaurus = {
+            "terms": {"Back brace": ["lumbar orthosis"], "knee brace": ["knee orthosis"]},
+            "items": {"terms": ["back BRACE"]},
+        }
+        expansions = Expansions.build(known, drug_sources=[], thesaurus=thesaurus)
+        assert expansions.entries[("back", "brace")].names_item
+        assert not expansions.entries[("knee", "brace")].names_item
+
     def test_targets_the_loaded_data_does_not_use_are_dropped(self):
         expansions = build({"brace": ["orthosis", "splintage"], "bag": ["sack"]})
         assert expansions.entries[("brace",)].targets == ("orthosis",)

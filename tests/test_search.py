@@ -459,6 +459,19 @@ class LanguageSearchTests(TestCase):
             ("L3649", "Humeral orthosis", "Humeral fracture orthosis, prefabricated"),
             ("E0100", "Cane", "Cane, includes canes of all materials, with tip"),
             (
+                "K0098",
+                "Drive belt for pwc, repl",
+                "Drive belt for power wheelchair, replacement only",
+                {"date_added": date(1994, 1, 1)},
+            ),
+            (
+                "K0823",
+                "Pwc gp 2 std cap chair",
+                "Power wheelchair, group 2 standard, captains chair, patient weight capacity "
+                "up to and including 300 pounds",
+                {"date_added": date(2006, 10, 1)},
+            ),
+            (
                 "E0101",
                 "Cane with seat",
                 "Cane, adjustable, with seat and tip",
@@ -477,6 +490,11 @@ class LanguageSearchTests(TestCase):
 
     def test_a_lay_word_finds_the_cms_word(self):
         assert self.top("knee brace")[0] == "L1830"
+
+    def test_a_lay_term_for_an_item_ranks_the_item_before_its_parts(self):
+        # The drive belt is older and its description shorter: it would lead on score.
+        assert self.top("power wheelchair") == ["K0823", "K0098"]
+        assert self.top("electric wheelchair") == ["K0823", "K0098"]
 
     def test_the_word_the_user_typed_ranks_above_what_only_the_thesaurus_finds(self):
         found = self.top("brace")
@@ -623,6 +641,16 @@ class ThesaurusRealDataTests(RealDataTestCase):
                         unknown = [w for w in phrase_words(target) if w not in vocabulary.counts]
                         assert not unknown, f"{name} -> {target}: {unknown} not in the data"
 
+    def test_every_item_term_is_a_thesaurus_term(self):
+        from codes.expansion import phrase_words, read_thesaurus
+
+        thesaurus = read_thesaurus()
+        terms = {phrase_words(name) for name in thesaurus["terms"]}
+        for name in thesaurus["items"]["terms"]:
+            with self.subTest(name=name):
+                assert phrase_words(name) in terms
+                assert search.parse_query(name).terms[0].expansion.names_item
+
     def test_brand_names_find_their_codes(self):
         for brand, code in [
             ("keytruda", "J9271"),
@@ -664,6 +692,23 @@ class ThesaurusRealDataTests(RealDataTestCase):
         ]:
             with self.subTest(text=text):
                 assert code in self.top(text, 10)
+
+    def test_back_brace_leads_with_the_lumbar_and_lumbar_sacral_orthoses(self):
+        # L0625-L0651, not the corsets (L0970-L0976) nor the scoliosis braces (L1000-).
+        for text in ["back brace", "lower back brace", "lumbar brace"]:
+            with self.subTest(text=text):
+                top = self.top(text, 10)
+                assert all("L0625" <= code <= "L0651" for code in top), top
+                assert top[0] == "L0625"
+
+    def test_power_wheelchair_leads_with_the_power_wheelchairs(self):
+        # K0813-K0898 (and the pediatric E1239), not their drive belts, batteries and
+        # shock absorbers (K0098, E2397, E1016) nor the old K0010-K0014 bases.
+        for text in ["power wheelchair", "electric wheelchair"]:
+            with self.subTest(text=text):
+                top = self.top(text, 10)
+                assert all("K0813" <= code <= "K0898" or code == "E1239" for code in top), top
+                assert "K0823" in top[:5]
 
     def test_the_same_query_gives_the_same_first_results_on_both_databases(self):
         # Written once from the expected answers: the suite runs it on SQLite and on

@@ -4,6 +4,7 @@ the typed words, the engine's relevance score, penalties and the code's age."""
 from __future__ import annotations
 
 from codes.search.query import MAX_WORDS, ParsedQuery, Term
+from codes.search.vocabulary import WORD
 
 # bm25 column weights: code, short description, long description.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
@@ -26,27 +27,45 @@ LITERAL_WEIGHT = 100
 DRUG_TERM_WEIGHT = 2 * TERM_WEIGHT
 BIOSIMILAR_PENALTY = 50
 UNSPECIFIED_PENALTY = 5
+# Less than a literal match: the typed words still come first.
+NOT_THE_ITEM_PENALTY = 20
+# How CMS goes on after naming an item (LIKE patterns): "Power wheelchair, group 2 …",
+# "Power operated vehicle (three or four wheel …)", or nothing at all.
+ITEM_QUALIFIERS = (",%%", " (%%", "")
 
 
 def penalties(table: str, parsed: ParsedQuery, vendor: str) -> str:
     """SQL for what makes a code a worse answer than its score says (same on both engines).
 
     A terminated code can no longer be billed, and a "not otherwise classified/specified"
-    code is the last resort once no specific code fits. A brand name CMS does not write
-    is the reference product, not one of the biosimilars CMS names by their own brands
-    ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108 "Fulphila").
+    code is the last resort once no specific code fits. Under a lay term for an item,
+    its parts and accessories come after it (`item_heads`). A brand name CMS does not
+    write is the reference product, not one of the biosimilars CMS names by their own
+    brands ("Neulasta" is J2506 "pegfilgrastim, excludes biosimilar", not Q5108
+    "Fulphila").
     """
-    return penalty_sql(table, vendor, any(is_drug_name(t) for t in parsed.terms))
+    drug_name = any(is_drug_name(t) for t in parsed.terms)
+    return penalty_sql(table, vendor, drug_name, item_heads(parsed))
 
 
-def penalty_sql(table: str, vendor: str, drug_name: bool) -> str:
-    """`penalties` for a query that names a drug or not: all it depends on."""
+def penalty_sql(
+    table: str, vendor: str, drug_name: bool, heads: tuple[tuple[str, ...], ...] = ()
+) -> str:
+    """`penalties` from all it depends on: whether the query names a drug, and the
+    `item_heads` of its lay terms for an item."""
     # LIKE ignores ASCII case on SQLite; PostgreSQL's ILIKE does there (lower() would
     # copy every matching description first).
     like = "ILIKE" if vendor == "postgresql" else "LIKE"
     description = f"{table}.long_description"
     terminated = f"{table}.termination_date IS NOT NULL"
     penalties = f"(CASE WHEN {terminated} THEN {TERMINATED_PENALTY} ELSE 0 END"
+    for term_heads in heads:
+        opens = " OR ".join(
+            f"{description} {like} '{head}{after}'"
+            for head in term_heads
+            for after in ITEM_QUALIFIERS
+        )
+        penalties += f" + CASE WHEN {opens} THEN 0 ELSE {NOT_THE_ITEM_PENALTY} END"
     if not drug_name:
         penalties += (
             f" + CASE WHEN {description} {like} '%%not otherwise%%' "
@@ -62,6 +81,27 @@ def penalty_sql(table: str, vendor: str, drug_name: bool) -> str:
             f"THEN {BIOSIMILAR_PENALTY} ELSE 0 END"
         )
     return penalties + ")"
+
+
+def item_heads(parsed: ParsedQuery) -> tuple[tuple[str, ...], ...]:
+    """For each lay term for an item, the LIKE patterns of the descriptions that open
+    with it (the typed words or a target): codes that do not pay NOT_THE_ITEM_PENALTY.
+
+    CMS names an item first and then qualifies it ("Power wheelchair, group 2 standard,
+    …", "Lumbar-sacral orthosis, sagittal control, …"); a description that names it
+    later is a part or accessory of it ("Drive belt for power wheelchair", "Power
+    wheelchair accessory, battery") or another item that contains the words
+    ("Cervical-thoracic-lumbar-sacral orthosis"). Only the lay terms the thesaurus lists
+    as items: for others the item named is not the answer ("flu shot" is the
+    administration of the vaccine, G0008, not the vaccine itself).
+    """
+    return tuple(
+        # Only letters and digits reach the SQL; "_" lets a hyphen or a space part the
+        # words ("lumbar sacral" is CMS's "Lumbar-sacral").
+        tuple("_".join(WORD.findall(alternative)) for alternative in term.alternatives)
+        for term in parsed.terms
+        if term.expansion is not None and term.expansion.names_item
+    )
 
 
 def is_drug_name(term: Term) -> bool:

@@ -32,6 +32,7 @@ from codes.search.scoring import (
     LITERAL_WEIGHT,
     SCORE_STEP,
     is_drug_name,
+    item_heads,
     penalty_sql,
     term_weight,
 )
@@ -120,7 +121,8 @@ def ranked(queryset: models.QuerySet, parsed: ParsedQuery) -> models.QuerySet:
     literals = [fts5_literal(t) for t in parsed.terms if t.expansion is not None]
     terms = [(fts5_term(t), term_weight(t)) for t in parsed.terms]
     drug_name = any(is_drug_name(t) for t in parsed.terms)
-    return _ranked(queryset, terms, literals, fts5_query(parsed), drug_name)
+    heads = item_heads(parsed)
+    return _ranked(queryset, terms, literals, fts5_query(parsed), drug_name, heads)
 
 
 def _ranked(
@@ -129,6 +131,7 @@ def _ranked(
     literals: list[str],
     full: str,
     drug_name: bool,
+    heads: tuple[tuple[str, ...], ...] = (),
 ) -> models.QuerySet:
     """`ranked` from its MATCH strings: each term's and weight, each expanded term's
     typed words, and the whole query's."""
@@ -144,7 +147,7 @@ def _ranked(
     rank = (
         rank
         + step * Round(-score / step)
-        - RawSQL(penalty_sql(table, "sqlite", drug_name), [], output_field=FloatField())
+        - RawSQL(penalty_sql(table, "sqlite", drug_name, heads), [], output_field=FloatField())
         + Value(AGE_WEIGHT)
         * (Value(AGE_REFERENCE_YEAR) - Coalesce(added, Value(AGE_REFERENCE_YEAR)))
         / Value(10.0)
@@ -170,13 +173,14 @@ class _Shape:
     weights: tuple[int, ...]
     literals: int
     drug_name: bool
+    heads: tuple[tuple[str, ...], ...]
     fields: tuple[str, ...]
     rows: tuple[int, int]  # the page's slice
 
     def build(self, full: str, **strings: str) -> models.QuerySet:
         terms = [(strings[f"term_{n}"], w) for n, w in enumerate(self.weights)]
         literals = [strings[f"literal_{n}"] for n in range(self.literals)]
-        ranked = _ranked(Code.objects.all(), terms, literals, full, self.drug_name)
+        ranked = _ranked(Code.objects.all(), terms, literals, full, self.drug_name, self.heads)
         return ranked.only(*self.fields)[self.rows[0] : self.rows[1]]
 
 
@@ -217,6 +221,7 @@ class UnfilteredRanking:
             weights=tuple(term_weight(t) for t in terms),
             literals=len(expanded),
             drug_name=any(is_drug_name(t) for t in terms),
+            heads=item_heads(self.parsed),
             fields=self.fields,
             rows=(rows.start or 0, rows.stop),
         )
