@@ -59,6 +59,7 @@ from codes.models import (
     Release,
     code_page_url,
 )
+from codes.presentation import iso_date
 
 BOOKKEEPING = ("sequence_number", "action_code", "action_effective_date")
 IDENTITY = ("kind", "code")
@@ -539,13 +540,9 @@ def _flat_row(change: str, c: ListedCode, f: FieldChanges | None = None) -> dict
         "field": f.label if f else "",
         "old": c.change.old if c.change else "",
         "new": c.change.new if c.change else "",
-        "termination_date": _iso(c.termination_date),
+        "termination_date": iso_date(c.termination_date),
         "cross_references": " ".join(c.cross_references),
     }
-
-
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
 
 
 def previous_release(release: Release, releases: list[Release]) -> Release | None:

@@ -405,10 +405,10 @@ class CodePage:
             "short_description": code.short_description,
             "long_description": code.long_description,
             "terminated": code.is_terminated,
-            "termination_date": _iso(code.termination_date) or None,
+            "termination_date": iso_date(code.termination_date) or None,
             "release": {
                 "name": code.release.name,
-                "effective_date": _iso(code.release.effective_date),
+                "effective_date": iso_date(code.release.effective_date),
                 "current": self.in_current_release,
             },
             "fields": [row.as_json() for row in self.rows()],
@@ -430,7 +430,8 @@ class CodePage:
         }
 
 
-def _iso(value: date | None) -> str:
+def iso_date(value: date | None) -> str:
+    """A date as JSON and CSV give it (2025-01-01), or "" for none."""
     return value.isoformat() if value else ""
 
 
