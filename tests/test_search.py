@@ -184,6 +184,18 @@ class SearchFunctionTests(TestCase):
         make_code("A9002", short_description="Zebrafish", long_description="Zebrafish")
         assert codes_of(Code.objects.search("zebrafish")) == ["A9002"]
 
+    def test_the_vocabulary_sees_a_removal_another_process_recorded(self):
+        from codes.dataversion import record_change
+
+        make_code("A9003", short_description="Axolotl", long_description="Axolotl")
+        make_code("A9004", short_description="Newt", long_description="Newt")
+        assert "axolotl" in search.Vocabulary.current().counts
+        # As remove_release does in its own process: no data_changed() here, and the
+        # newest ids stay the same.
+        Code.objects.filter(code="A9003").delete()
+        record_change()
+        assert "axolotl" not in search.Vocabulary.current().counts
+
     def test_hostile_text_never_reaches_the_engine(self):
         for text in HOSTILE_INPUTS:
             with self.subTest(text=text[:40]):
