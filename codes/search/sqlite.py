@@ -13,17 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from django.db import models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, F, FloatField, IntegerField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast, Coalesce, Round, Substr
-from django.db.models.sql.compiler import SQLCompiler
 
 from codes.compiled import CompiledQuery
 from codes.models import Code, CodeSearchEntry
+from codes.search.expressions import FuncWithParams
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
     AGE_REFERENCE_YEAR,
@@ -85,7 +83,7 @@ def fts5_literal(term: Term) -> str:
     return '"{}"'.format(term.literal.replace('"', '""'))
 
 
-class _Matched(models.Func):
+class _Matched(FuncWithParams):
     """1 for a code an FTS5 MATCH string finds, else 0, from one scan listing the
     matches. `Case(When(pk__in=…))` says the same through the ORM, but building that for
     each term costs ten times the SQL it saves (a millisecond a query), so this one
@@ -95,22 +93,7 @@ class _Matched(models.Func):
     output_field = IntegerField()
 
     def __init__(self, fts5: str) -> None:
-        super().__init__(F("pk"))
-        self.fts5 = fts5
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, tuple[str | int, ...]]:
-        sql, params = super().as_sql(
-            compiler, connection, function, template, arg_joiner, **extra_context
-        )
-        return sql, (*params, self.fts5)
+        super().__init__(F("pk"), params=(fts5,))
 
 
 def _worth(fts5: str, weight: int) -> Expression:
