@@ -796,28 +796,49 @@ class BroadQueryPlanTests(RealDataTestCase):
 
 
 class UnfilteredRankingTests(RealDataTestCase):
-    """The search page's compiled ranking of every code is the ranked queryset's."""
+    """The search page's compiled ranking of every code is the ranked queryset's, on
+    both engines."""
 
-    def setUp(self):
-        from django.db import connection
+    def engine(self):
+        from codes.search import postgresql, sqlite
 
-        if connection.vendor != "sqlite":
-            self.skipTest("SQLite's compiled ranking")
+        return postgresql if connection.vendor == "postgresql" else sqlite
 
     def test_same_codes_ranks_and_count_as_the_ranked_queryset(self):
-        from codes.search import parse_query, sqlite
+        from codes.search import parse_query
 
-        texts = ["wheelchair cushion", "keytruda", "wound vac", "the", "insulin pump supplies"]
+        engine = self.engine()
+        texts = [
+            "wheelchair cushion",
+            "keytruda",
+            "wound vac",
+            "the",
+            "insulin pump supplies",
+            "wheelchiar",
+            "power wheelchair group 2",
+            "neulasta injection",
+        ]
         for text in texts:
             parsed = parse_query(text)
-            ranked = sqlite.ranked(Code.objects.all(), parsed)
-            compiled = sqlite.UnfilteredRanking(parsed, ("code", "short_description"), "default")
+            ranked = engine.ranked(Code.objects.all(), parsed)
+            compiled = engine.UnfilteredRanking(parsed, ("code", "short_description"), "default")
             for rows in (slice(0, 25), slice(25, 50)):
                 with self.subTest(text=text, rows=rows):
                     expected = [(c.code, c.rank) for c in ranked[rows]]
                     assert [(c.code, c.rank) for c in compiled[rows]] == expected
             assert compiled.count() == ranked.count()
-        assert sqlite.UnfilteredRanking(parse_query("zzzzqx"), ("code",), "default").count() == 0
+        no_match = engine.UnfilteredRanking(parse_query("zzzzqx"), ("code",), "default")
+        assert no_match.count() == 0
+        assert no_match[0:0] == []
+
+    def test_one_compiled_query_serves_queries_of_the_same_shape(self):
+        from codes.search import parse_query
+
+        engine = self.engine()
+        engine._compiled_page.cache_clear()
+        for text in ["wheelchair cushion", "oxygen concentrator", "walker folding"]:
+            list(engine.UnfilteredRanking(parse_query(text), ("code",), "default")[0:25])
+        assert engine._compiled_page.cache_info().currsize == 1
 
 
 class SearchResultsTests(TestCase):

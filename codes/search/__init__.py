@@ -70,6 +70,7 @@ from codes.search.query import (
     query_words,
 )
 from codes.search.sqlite import FTS_TABLE
+from codes.search.unfiltered import UnfilteredRanking
 from codes.search.vocabulary import Vocabulary, allowed_edits, data_changed, edit_distance
 
 __all__ = [
@@ -157,9 +158,11 @@ def _paginator(
     queryset: models.QuerySet, parsed: ParsedQuery, fields: tuple[str, ...], per_page: int
 ) -> Paginator:
     unfiltered = not queryset.query.has_filters() and not queryset.query.annotations
-    if parsed and unfiltered and fields and _engine(queryset) is sqlite:
+    if parsed and unfiltered and fields:
         # Every code, as most searches ask: its SQL is built once per query shape.
-        ranking = sqlite.UnfilteredRanking(parsed, fields, queryset.db)
+        ranking: UnfilteredRanking = _engine(queryset).UnfilteredRanking(
+            parsed, fields, queryset.db
+        )
         # Paginator takes any sliceable object with a count() (its documentation says
         # so); the stubs ask for a whole sequence.
         return Paginator(ranking, per_page)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce, Round, Substr
 
 from codes.compiled import CompiledQuery
 from codes.models import Code, CodeSearchEntry
+from codes.search import unfiltered
 from codes.search.expressions import FuncWithParams
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
@@ -142,13 +143,7 @@ def _ranked(
     )
 
 
-# Every search without filters (most) -----------------------------------------------
-#
-# Building the ranked query's SQL costs Django twice what SQLite takes to run it (about
-# a millisecond, most of a search page). Its SQL depends only on the query's shape
-# (its terms' weights, which terms are expanded, whether it names a drug) and the page,
-# so for the unfiltered codes it is compiled once per shape (codes/compiled.py) and run
-# with each query's MATCH strings.
+# Every search without filters (most): compiled once per shape (unfiltered.py).
 
 
 @dataclass(frozen=True)
@@ -182,32 +177,13 @@ def _count_queryset(full: str) -> models.QuerySet:
 _COUNT = CompiledQuery(_count_queryset, full="\x00full")
 
 
-@dataclass
-class UnfilteredRanking:
-    """The ranked codes of a search without filters, as a paginator counts and slices
-    them; the same rows, in the same order, as `ranked(Code.objects.all(), parsed)`."""
+class UnfilteredRanking(unfiltered.UnfilteredRanking):
+    def count_query(self) -> unfiltered.Run:
+        return _COUNT, {"full": fts5_query(self.parsed)}
 
-    parsed: ParsedQuery
-    fields: tuple[str, ...]
-    using: str
-
-    def count(self) -> int:
-        row = _COUNT.first_row(self.using, full=fts5_query(self.parsed))
-        return row[0] if row else 0
-
-    def __getitem__(self, rows: slice) -> list[Code]:
-        if rows.stop <= (rows.start or 0):  # the empty first page of no results
-            return []
+    def page_query(self, rows: tuple[int, int]) -> unfiltered.Run:
         terms = self.parsed.terms
-        expanded = [t for t in terms if t.expansion is not None]
-        shape = _Shape(
-            weights=tuple(term_weight(t) for t in terms),
-            literals=len(expanded),
-            drug_name=any(is_drug_name(t) for t in terms),
-            heads=item_heads(self.parsed),
-            fields=self.fields,
-            rows=(rows.start or 0, rows.stop),
-        )
+        shape = _Shape(weights=tuple(term_weight(t) for t in terms), **self.shape(rows))
         strings = {f"term_{n}": fts5_term(t) for n, t in enumerate(terms)}
-        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(expanded)}
-        return _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)
+        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(self.expanded)}
+        return _compiled_page(shape), {"full": fts5_query(self.parsed), **strings}
