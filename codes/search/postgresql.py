@@ -24,7 +24,7 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
 )
 from django.db import models
-from django.db.models import Count, FloatField, Value
+from django.db.models import Count, FloatField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce, Extract, Round
 
@@ -212,7 +212,9 @@ class _Shape:
         literals = [strings[f"literal_{n}"] for n in range(self.literals)]
         codes = Code.objects.all()
         ranked = _ranked(codes, terms, literals, full, corrected, self.drug_name, self.heads)
-        return ranked.only(*self.fields)[self.rows[0] : self.rows[1]]
+        # Every row also says how many codes matched: the page needs no count query.
+        counted = ranked.annotate(matched_total=Window(Count("pk")))
+        return counted.only(*self.fields)[self.rows[0] : self.rows[1]]
 
 
 @lru_cache(maxsize=512)
@@ -236,8 +238,28 @@ _COUNT = CompiledQuery(_count_queryset, full="\x00full")
 
 
 class UnfilteredRanking(unfiltered.UnfilteredRanking):
+    """Counted with the rows the page will ask for (`first_rows`), when there are any:
+    one query for the page instead of two."""
+
+    _fetched: tuple[int, int, list[Code]] | None = None
+
     def count_query(self) -> unfiltered.Run:
         return _COUNT, {"full": _full_query(self.parsed)}
+
+    def count(self) -> int:
+        if self.first_rows is not None:
+            start, stop = self.first_rows
+            rows = super().__getitem__(slice(start, stop))
+            self._fetched = (start, stop, rows)
+            if rows:
+                return rows[0].matched_total  # type: ignore[attr-defined]  # an annotation
+        return super().count()
+
+    def __getitem__(self, rows: slice) -> list[Code]:
+        start = rows.start or 0
+        if self._fetched and self._fetched[0] == start and rows.stop <= self._fetched[1]:
+            return self._fetched[2][: rows.stop - start]
+        return super().__getitem__(rows)
 
     def page_query(self, rows: tuple[int, int]) -> unfiltered.Run:
         terms = self.parsed.terms

@@ -30,6 +30,9 @@ class UnfilteredRanking:
     parsed: ParsedQuery
     fields: tuple[str, ...]
     using: str
+    # The rows the caller will most likely ask for first (the page asked for), which an
+    # engine may fetch with the count.
+    first_rows: tuple[int, int] | None = None
 
     def count_query(self) -> Run:
         raise NotImplementedError
