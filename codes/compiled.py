@@ -72,7 +72,7 @@ class CompiledQuery(Generic[M]):
             sql, tuple(params), compiler, converters, model, fields, init_list, populators
         )
 
-    def _rows(self, using: str, values: dict[str, str], one: bool) -> list[tuple]:
+    def _rows(self, using: str, values: dict[str, Any], one: bool) -> list[tuple]:
         compiled = self._compiled(using)
         by_stand_in = {self.stand_ins[name]: value for name, value in values.items()}
         params = [by_stand_in.get(p, p) if isinstance(p, str) else p for p in compiled.params]
@@ -85,17 +85,17 @@ class CompiledQuery(Generic[M]):
             return rows
         return [tuple(r) for r in compiled.compiler.apply_converters(rows, compiled.converters)]
 
-    def first_row(self, using: str = "default", **values: str) -> tuple | None:
+    def first_row(self, using: str = "default", **values: Any) -> tuple | None:
         """The first row as the database gave it, converted to Python values."""
         rows = self._rows(using, values, one=True)
         return rows[0] if rows else None
 
-    def first(self, using: str = "default", **values: str) -> M | None:
+    def first(self, using: str = "default", **values: Any) -> M | None:
         """The first row as the queryset's model instance (with its annotations)."""
         row = self.first_row(using, **values)
         return None if row is None else self._instance(self._compiled(using), row, using)
 
-    def all(self, using: str = "default", **values: str) -> list[M]:
+    def all(self, using: str = "default", **values: Any) -> list[M]:
         """Every row as the queryset's model instances."""
         compiled = self._compiled(using)
         return [

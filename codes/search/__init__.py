@@ -70,6 +70,7 @@ from codes.search.query import (
     query_words,
 )
 from codes.search.sqlite import FTS_TABLE
+from codes.search.unfiltered import UnfilteredRanking
 from codes.search.vocabulary import Vocabulary, allowed_edits, data_changed, edit_distance
 
 __all__ = [
@@ -153,13 +154,29 @@ class _RankedPaginator(Paginator):
         return self.unranked.count()
 
 
+def _asked_rows(page: str | None, per_page: int) -> tuple[int, int]:
+    """The rows of the page number asked for (the first page's for a bad number)."""
+    asked = (page or "").strip()
+    # Beyond every search's last page (a release has about 9,000 codes), and within
+    # what an OFFSET can be.
+    plausible = asked.isdigit() and 0 < int(asked) <= 10_000
+    number = int(asked) if plausible else 1
+    return (number - 1) * per_page, number * per_page
+
+
 def _paginator(
-    queryset: models.QuerySet, parsed: ParsedQuery, fields: tuple[str, ...], per_page: int
+    queryset: models.QuerySet,
+    parsed: ParsedQuery,
+    fields: tuple[str, ...],
+    per_page: int,
+    page: str | None = None,
 ) -> Paginator:
     unfiltered = not queryset.query.has_filters() and not queryset.query.annotations
-    if parsed and unfiltered and fields and _engine(queryset) is sqlite:
+    if parsed and unfiltered and fields:
         # Every code, as most searches ask: its SQL is built once per query shape.
-        ranking = sqlite.UnfilteredRanking(parsed, fields, queryset.db)
+        ranking: UnfilteredRanking = _engine(queryset).UnfilteredRanking(
+            parsed, fields, queryset.db, _asked_rows(page, per_page)
+        )
         # Paginator takes any sliceable object with a count() (its documentation says
         # so); the stubs ask for a whole sequence.
         return Paginator(ranking, per_page)  # type: ignore[arg-type]
@@ -182,7 +199,7 @@ def results(
     sets `out_of_range`); `fields` limits the columns read.
     """
     parsed = parse_query(text[:MAX_QUERY_LENGTH], queryset.db)
-    found = _paginator(queryset, parsed, fields, per_page).get_page(page)
+    found = _paginator(queryset, parsed, fields, per_page, page).get_page(page)
     asked = (page or "").strip()
     out_of_range = asked.isdigit() and int(asked) > found.number and found.paginator.count > 0
     answer = SearchResults(parsed, found, out_of_range=out_of_range)

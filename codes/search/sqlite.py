@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from django.db import models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, F, FloatField, IntegerField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast, Coalesce, Round, Substr
-from django.db.models.sql.compiler import SQLCompiler
 
 from codes.compiled import CompiledQuery
 from codes.models import Code, CodeSearchEntry
+from codes.search import unfiltered
+from codes.search.expressions import FuncWithParams
 from codes.search.query import MIN_PREFIX, ParsedQuery, Term
 from codes.search.scoring import (
     AGE_REFERENCE_YEAR,
@@ -85,7 +84,7 @@ def fts5_literal(term: Term) -> str:
     return '"{}"'.format(term.literal.replace('"', '""'))
 
 
-class _Matched(models.Func):
+class _Matched(FuncWithParams):
     """1 for a code an FTS5 MATCH string finds, else 0, from one scan listing the
     matches. `Case(When(pk__in=…))` says the same through the ORM, but building that for
     each term costs ten times the SQL it saves (a millisecond a query), so this one
@@ -95,22 +94,7 @@ class _Matched(models.Func):
     output_field = IntegerField()
 
     def __init__(self, fts5: str) -> None:
-        super().__init__(F("pk"))
-        self.fts5 = fts5
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, tuple[str | int, ...]]:
-        sql, params = super().as_sql(
-            compiler, connection, function, template, arg_joiner, **extra_context
-        )
-        return sql, (*params, self.fts5)
+        super().__init__(F("pk"), params=(fts5,))
 
 
 def _worth(fts5: str, weight: int) -> Expression:
@@ -159,13 +143,7 @@ def _ranked(
     )
 
 
-# Every search without filters (most) -----------------------------------------------
-#
-# Building the ranked query's SQL costs Django twice what SQLite takes to run it (about
-# a millisecond, most of a search page). Its SQL depends only on the query's shape
-# (its terms' weights, which terms are expanded, whether it names a drug) and the page,
-# so for the unfiltered codes it is compiled once per shape (codes/compiled.py) and run
-# with each query's MATCH strings.
+# Every search without filters (most): compiled once per shape (unfiltered.py).
 
 
 @dataclass(frozen=True)
@@ -199,32 +177,13 @@ def _count_queryset(full: str) -> models.QuerySet:
 _COUNT = CompiledQuery(_count_queryset, full="\x00full")
 
 
-@dataclass
-class UnfilteredRanking:
-    """The ranked codes of a search without filters, as a paginator counts and slices
-    them; the same rows, in the same order, as `ranked(Code.objects.all(), parsed)`."""
+class UnfilteredRanking(unfiltered.UnfilteredRanking):
+    def count_query(self) -> unfiltered.Run:
+        return _COUNT, {"full": fts5_query(self.parsed)}
 
-    parsed: ParsedQuery
-    fields: tuple[str, ...]
-    using: str
-
-    def count(self) -> int:
-        row = _COUNT.first_row(self.using, full=fts5_query(self.parsed))
-        return row[0] if row else 0
-
-    def __getitem__(self, rows: slice) -> list[Code]:
-        if rows.stop <= (rows.start or 0):  # the empty first page of no results
-            return []
+    def page_query(self, rows: tuple[int, int]) -> unfiltered.Run:
         terms = self.parsed.terms
-        expanded = [t for t in terms if t.expansion is not None]
-        shape = _Shape(
-            weights=tuple(term_weight(t) for t in terms),
-            literals=len(expanded),
-            drug_name=any(is_drug_name(t) for t in terms),
-            heads=item_heads(self.parsed),
-            fields=self.fields,
-            rows=(rows.start or 0, rows.stop),
-        )
+        shape = _Shape(weights=tuple(term_weight(t) for t in terms), **self.shape(rows))
         strings = {f"term_{n}": fts5_term(t) for n, t in enumerate(terms)}
-        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(expanded)}
-        return _compiled_page(shape).all(self.using, full=fts5_query(self.parsed), **strings)
+        strings |= {f"literal_{n}": fts5_literal(t) for n, t in enumerate(self.expanded)}
+        return _compiled_page(shape), {"full": fts5_query(self.parsed), **strings}
