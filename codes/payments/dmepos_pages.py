@@ -285,7 +285,7 @@ def _fees_of(code: str) -> list[DmeposFee]:
     return list(
         DmeposFee.objects.filter(hcpcs=code)
         .select_related("quarter")
-        .order_by("-quarter__effective_date", "dataset", "source_row")
+        .order_by(*page_rows.FEE_ORDER)
     )
 
 

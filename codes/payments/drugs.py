@@ -169,7 +169,7 @@ def _prices_of(code: str) -> list[AspPrice]:
     return list(
         AspPrice.objects.filter(hcpcs_code=code)
         .select_related("dataset")
-        .order_by("-dataset__effective_start")
+        .order_by(*page_rows.PRICE_ORDER)
     )
 
 
@@ -182,7 +182,7 @@ def _packages_of(code: str) -> list[NdcPackage]:
     return list(
         NdcPackage.objects.filter(hcpcs_code=code, dataset=Subquery(newest_crosswalk))
         .select_related("dataset")
-        .order_by("drug_name", "ndc")
+        .order_by(*page_rows.PACKAGE_ORDER)
     )
 
 

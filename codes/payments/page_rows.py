@@ -44,6 +44,10 @@ from codes.versioned import PerVersion
 
 M = TypeVar("M", bound=Model)
 _PLACE = "page_place"
+# The order a page shows each set in, read here or by its own query.
+PRICE_ORDER = ("-dataset__effective_start",)
+PACKAGE_ORDER = ("drug_name", "ndc")
+FEE_ORDER = ("-quarter__effective_date", "dataset", "source_row")
 
 
 class JsonRows(Subquery):
@@ -110,15 +114,15 @@ def record_annotations() -> dict[str, JsonRows]:
     return {
         "asp_price_rows": JsonRows(
             AspPrice.objects.filter(hcpcs_code=OuterRef("code")),
-            ["-dataset__effective_start"],
+            PRICE_ORDER,
         ),
         "ndc_package_rows": JsonRows(
             NdcPackage.objects.filter(hcpcs_code=OuterRef("code"), dataset=_newest_crosswalk()),
-            ["drug_name", "ndc"],
+            PACKAGE_ORDER,
         ),
         "dmepos_fee_rows": JsonRows(
             DmeposFee.objects.filter(hcpcs=OuterRef("code")),
-            ["-quarter__effective_date", "dataset", "source_row"],
+            FEE_ORDER,
         ),
     }
 
