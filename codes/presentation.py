@@ -8,7 +8,7 @@ processing note text, contacts). Templates only loop over it and `CodePage.as_js
 serialises the same rows, so the page and the export cannot drift apart.
 
 A page costs two queries whatever the record holds: the record from `code_record` (with
-its neighbours' codes, its note text, whether the payment files list it, and the data
+its neighbours' codes, its note text, its rows in the payment files, and the data
 version) and every other code it links (those it names, those naming it, its
 neighbours). The page's contact list is rendered once per data version
 (codes/templatetags/page_fragments.py).
@@ -25,7 +25,6 @@ from operator import or_
 
 from django.db.models import (
     Case,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -42,18 +41,16 @@ from codes.code_shapes import CODE_IN_TEXT, CPT_CODE
 from codes.compiled import CompiledQuery
 from codes.models import (
     REPEATED_FIELDS,
-    AspPrice,
     Code,
     CodeVersion,
     DataVersion,
-    DmeposFee,
     Kind,
-    NdcPackage,
     ProcessingNote,
     Release,
     repeated_columns,
 )
 from codes.named_field import NamedField
+from codes.payments import page_rows
 from codes.reference import FIELD_DOCS, FieldDoc
 
 NOT_IN_TABLE = "not in the CMS code table"
@@ -660,9 +657,7 @@ def _record_queryset(kind: str, code: str):
                 same_kind.filter(code__gt=OuterRef("code")).order_by("code").values("code")[:1]
             ),
             **_note_annotations(),
-            has_asp_prices=Exists(AspPrice.objects.filter(hcpcs_code=OuterRef("code"))),
-            has_ndc_packages=Exists(NdcPackage.objects.filter(hcpcs_code=OuterRef("code"))),
-            has_dmepos_fees=Exists(DmeposFee.objects.filter(hcpcs=OuterRef("code"))),
+            **page_rows.record_annotations(),
             data_epoch=Subquery(version.values("epoch")[:1]),
             data_number=Subquery(version.values("number")[:1]),
         )
@@ -676,10 +671,9 @@ def code_record(kind: str, code: str) -> Code | None:
     """The record a code page shows, with its release, in one query.
 
     The same query names its neighbours in code order (`previous_code`, `next_code`),
-    carries its processing note's text (`_note_annotations`) and says whether the
-    payment files list it (`has_asp_prices`, `has_ndc_packages`, `has_dmepos_fees`), so
-    a page builds from a fixed handful of queries and skips the payment ones for the
-    many codes no payment file names. It reads the data version too (`data_epoch`,
+    carries its processing note's text (`_note_annotations`) and the code's rows in the
+    payment files (codes/payments/page_rows.py), so a page builds from a fixed handful
+    of queries whatever the files list. It reads the data version too (`data_epoch`,
     `data_number`), in the same snapshot, so that what changes only with the version
     is not asked again (the contact list, codes/templatetags/page_fragments.py). It
     is compiled once (codes/compiled.py).

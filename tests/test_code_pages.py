@@ -17,12 +17,11 @@ from tests.builders import glossary_key, make_code
 from tests.realdata import RealDataTestCase
 
 # Queries behind a code's JSON: the data version with the current release, the record
-# (with its release, neighbours, note text, whether the payment files list it, and the
+# (with its release, neighbours, note text, its rows in the payment files, and the
 # data version again, in the same snapshot) and every other code the page links (named,
-# naming it, neighbours). A code the drug files list adds two (its payment limits, its
-# NDC packages), one with DMEPOS fees one. The page adds its history section (every
-# release with the code's version in it); its contact entries are read once per data
-# version, not per page.
+# naming it, neighbours). The page adds its history section (every release with the
+# code's version in it); its contact entries, like the drug datasets and DMEPOS quarters
+# payment rows name, are read once per data version, not per page.
 CODE_JSON_QUERIES = 3
 CODE_PAGE_QUERIES = CODE_JSON_QUERIES + 1
 

@@ -10,14 +10,25 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils.html import escape
 
-from codes.models import DmeposFee, DmeposFile, DmeposQuarter, DmeposRuralZip
+from codes import presentation, versioned
+from codes.models import Code, DmeposFee, DmeposFile, DmeposQuarter, DmeposRuralZip
 from codes.payments import dmepos_layout as layout
 from codes.payments import dmepos_pages, dmepos_views
 from tests.builders import make_code
 from tests.test_code_pages import CODE_PAGE_QUERIES, read_once_per_version
+from tests.test_drug_pages import vars_of
 
-# A code with fee rows reads them in one query more than a plain code page.
-FEE_PAGE_QUERIES = CODE_PAGE_QUERIES + 1
+# A code with fee rows costs the queries of any code page: its record query carries
+# them. The quarters they name are read once per data version, by its first such page.
+FEE_PAGE_QUERIES = CODE_PAGE_QUERIES
+
+
+def read_fee_quarters_once(client) -> None:
+    """What a fee page of this data version reads once, read by the page of A4221."""
+    versioned.forget_all()
+    read_once_per_version()
+    client.get(reverse("codes:detail", args=["A4221"]))
+
 
 FEES = [["AL", "25.19", "28.41"], ["AK", "28.39", "0.00"]]
 
@@ -138,10 +149,41 @@ class CodePageSectionTests(FeeDataTestCase):
                 self.assertNotContains(response, "N/A")
 
     def test_query_count_is_the_same_with_one_fee_row_or_many(self):
-        read_once_per_version()
+        read_fee_quarters_once(self.client)
         for code in ("A4221", "E0950"):
-            with self.subTest(code=code), self.assertNumQueries(FEE_PAGE_QUERIES):
-                self.client.get(reverse("codes:detail", args=[code]), {"state": "AL"})
+            for params in ({"state": "AL"}, {"quarter": "2025-jan"}, {}):
+                url = reverse("codes:detail", args=[code])
+                with (
+                    self.subTest(code=code, params=params),
+                    self.assertNumQueries(FEE_PAGE_QUERIES),
+                ):
+                    self.client.get(url, params)
+        # A ZIP code asks the rural ZIP file, one query more.
+        with self.assertNumQueries(FEE_PAGE_QUERIES + 1):
+            self.client.get(reverse("codes:detail", args=["E0950"]), {"zip": "01223"})
+
+    def test_first_fee_page_of_a_data_version_reads_the_quarters_once(self):
+        versioned.forget_all()
+        read_once_per_version()
+        with self.assertNumQueries(FEE_PAGE_QUERIES + 1):
+            self.client.get(reverse("codes:detail", args=["E0950"]))
+        with self.assertNumQueries(FEE_PAGE_QUERIES):
+            self.client.get(reverse("codes:detail", args=["A4221"]))
+
+    def test_fee_rows_read_apart_from_the_page_are_the_same(self):
+        carried = dmepos_pages.code_section(presentation.code_record("procedure", "A4221"), {})
+        plain = Code.objects.get(code="A4221")
+        with self.assertNumQueries(1):
+            apart = dmepos_pages.code_section(plain, {})
+        assert carried == apart
+        for shown in (
+            lambda fees: [line.fee for s in fees.schedules for line in s.lines],
+            lambda fees: fees.quarters,
+        ):
+            assert [vars_of(row) for row in shown(carried)] == [
+                vars_of(row) for row in shown(apart)
+            ]
+        assert [q.name for q in carried.quarters] == ["2025-apr", "2025-jan"]
 
     def test_code_without_fee_rows_skips_the_fee_query(self):
         read_once_per_version()
@@ -298,12 +340,12 @@ class RuralZipTests(FeeDataTestCase):
         self.assertContains(self.ask("01223"), "cannot tell whether ZIP code 01223 is rural")
 
     def test_malformed_zip_is_explained_and_costs_no_query(self):
-        read_once_per_version()
+        read_fee_quarters_once(self.client)
         with self.assertNumQueries(FEE_PAGE_QUERIES):
             response = self.ask("12ab")
         self.assertContains(response, "A ZIP code is five digits")
 
     def test_zip_answer_costs_one_query(self):
-        read_once_per_version()
+        read_fee_quarters_once(self.client)
         with self.assertNumQueries(FEE_PAGE_QUERIES + 1):
             self.ask("01223")

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from codes.models import DrugDataset
+from codes import presentation, versioned
+from codes.models import Code, DrugDataset
 from codes.payments import drugs
 from tests.asp_builders import (
     csv_bytes,
@@ -32,10 +33,18 @@ from tests.realdata import load_releases
 from tests.test_code_pages import CODE_JSON_QUERIES, CODE_PAGE_QUERIES, read_once_per_version
 
 Kind = DrugDataset.DatasetKind
-# A code the drug files list reads its payment limits and its NDC packages: two queries
-# more than a code no drug file lists (see test_code_pages), however many rows they hold.
-DRUG_PAGE_QUERIES = CODE_PAGE_QUERIES + 2
-DRUG_JSON_QUERIES = CODE_JSON_QUERIES + 2
+# A code the drug files list costs the queries of any code page (see test_code_pages),
+# however many rows they hold: its record query carries its payment limits and NDC
+# packages. The datasets they name are read once per data version, by its first such page.
+DRUG_PAGE_QUERIES = CODE_PAGE_QUERIES
+DRUG_JSON_QUERIES = CODE_JSON_QUERIES
+
+
+def read_drug_datasets_once(client, code: str) -> None:
+    """What a drug page of this data version reads once, read by the page of `code`."""
+    versioned.forget_all()
+    read_once_per_version()
+    client.get(reverse("codes:detail", args=[code]))
 
 
 class DrugSectionTests(TestCase):
@@ -97,7 +106,7 @@ class DrugSectionTests(TestCase):
         self.assertNotContains(response, "N/A")
 
     def test_query_count_is_constant_whatever_the_packages(self):
-        read_once_per_version()
+        read_drug_datasets_once(self.client, "J0003")
         for code in ("J0003", "J0001", "J0002"):
             with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):
                 self.page(code)
@@ -107,7 +116,28 @@ class DrugSectionTests(TestCase):
         with self.assertNumQueries(CODE_PAGE_QUERIES):
             self.page("A0001")
 
+    def test_first_drug_page_of_a_data_version_reads_the_datasets_once(self):
+        versioned.forget_all()
+        read_once_per_version()
+        with self.assertNumQueries(DRUG_PAGE_QUERIES + 1):
+            self.page("J0001")
+        with self.assertNumQueries(DRUG_PAGE_QUERIES):
+            self.page("J0002")
+
+    def test_pricing_read_apart_from_the_page_is_the_same(self):
+        record = presentation.code_record("procedure", "J0001")
+        plain = Code.objects.get(code="J0001")
+        with self.assertNumQueries(2):
+            apart = drugs.code_pricing(plain)
+        carried = drugs.code_pricing(record)
+        for read in ("prices", "packages"):
+            assert [vars_of(row) for row in getattr(carried, read)] == [
+                vars_of(row) for row in getattr(apart, read)
+            ], read
+        assert carried.packages_dataset.title_rows == apart.packages_dataset.title_rows
+
     def test_code_json_carries_the_drug_fields(self):
+        read_drug_datasets_once(self.client, "J0003")
         with self.assertNumQueries(DRUG_JSON_QUERIES):
             data = self.client.get(reverse("codes:detail_json", args=["J0001"])).json()
         pricing = data["drug_pricing"]
@@ -140,6 +170,12 @@ class DrugSectionTests(TestCase):
     def test_trade_names_come_from_the_newest_crosswalk(self):
         names = drugs.trade_names()
         assert names == {"café" + "drug": {"J0001"}, "testdrug": {"J0002"}}
+
+
+def vars_of(row) -> dict:
+    """A model instance's column values and its related objects' keys."""
+    values = {name: repr(value) for name, value in vars(row).items() if name != "_state"}
+    return {**values, "related": {k: v.pk for k, v in row._state.fields_cache.items()}}
 
 
 class NdcPageTests(TestCase):
@@ -301,7 +337,7 @@ class RealDrugPageTests(AspRealDataTestCase):
             self.assertContains(response, f'href="{reverse("codes:detail", args=["J9271"])}"')
 
     def test_code_page_query_count_with_many_packages(self):
-        read_once_per_version()
+        read_drug_datasets_once(self.client, "J9271")
         # J7512 has the most crosswalk rows (175), J9271 two.
         for code in ("J7512", "J9271"):
             with self.subTest(code=code), self.assertNumQueries(DRUG_PAGE_QUERIES):

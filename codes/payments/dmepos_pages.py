@@ -26,6 +26,7 @@ from codes.models import (
 )
 from codes.named_field import NamedField
 from codes.payments import dmepos_layout as layout
+from codes.payments import page_rows
 
 DATASET_HEADINGS: dict[str, str] = {
     DmeposFile.Dataset.DMEPOS: "DMEPOS fee schedule",
@@ -242,14 +243,13 @@ def fee_json(fee: DmeposFee) -> dict:
 
 
 def code_section(code: Code, params) -> CodeFees | None:
-    """The fee schedule section of a code page, or None when the code has no fees (one query)."""
-    if code.kind != Kind.PROCEDURE or not getattr(code, "has_dmepos_fees", True):
+    """The fee schedule section of a code page, or None when the code has no fees.
+
+    A record from presentation.code_record carries its fee rows (payments/page_rows.py);
+    any other costs a query."""
+    if code.kind != Kind.PROCEDURE:
         return None
-    rows = list(
-        DmeposFee.objects.filter(hcpcs=code.code)
-        .select_related("quarter")
-        .order_by("-quarter__effective_date", "dataset", "source_row")
-    )
+    rows = page_rows.fees(code) if page_rows.carries_rows(code) else _fees_of(code.code)
     if not rows:
         return None
     quarters = list({row.quarter.pk: row.quarter for row in rows}.values())
@@ -278,6 +278,14 @@ def code_section(code: Code, params) -> CodeFees | None:
         zip_code=zip_code,
         zip_answer=rural_zip_answer(zip_code, quarter) if zip_code else None,
         zip_invalid=bool(asked_zip) and not zip_code,
+    )
+
+
+def _fees_of(code: str) -> list[DmeposFee]:
+    return list(
+        DmeposFee.objects.filter(hcpcs=code)
+        .select_related("quarter")
+        .order_by(*page_rows.FEE_ORDER)
     )
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from codes.models import AspPrice, Code, DrugDataset, Kind, NdcPackage, NocPackage, code_page_url
 from codes.payments import ndc as ndc_forms
+from codes.payments import page_rows
 from codes.payments.glossary import DRUG_FIELD_DOCS, FIELDS
 from codes.reference import FieldDoc
 
@@ -149,30 +150,40 @@ def pricing_json(pricing: CodePricing | None) -> dict:
 
 
 def code_pricing(code: Code) -> CodePricing | None:
-    """A procedure code's drug pricing, or None when no drug file lists it (two queries)."""
+    """A procedure code's drug pricing, or None when no drug file lists it.
+
+    A record from presentation.code_record carries its rows (payments/page_rows.py);
+    any other costs two queries."""
     if code.kind != Kind.PROCEDURE:
         return None
-    # A record from presentation.code_record says already whether the files list it.
-    if not getattr(code, "has_asp_prices", True) and not getattr(code, "has_ndc_packages", True):
-        return None
-    prices = list(
-        AspPrice.objects.filter(hcpcs_code=code.code)
-        .select_related("dataset")
-        .order_by("-dataset__effective_start")
-    )
-    newest_crosswalk = (
-        DrugDataset.objects.filter(kind=DatasetKind.ASP_CROSSWALK, packages__hcpcs_code=code.code)
-        .order_by("-effective_start")
-        .values("id")[:1]
-    )
-    packages = list(
-        NdcPackage.objects.filter(hcpcs_code=code.code, dataset=Subquery(newest_crosswalk))
-        .select_related("dataset")
-        .order_by("drug_name", "ndc")
-    )
+    if page_rows.carries_rows(code):
+        prices, packages = page_rows.prices(code), page_rows.packages(code)
+    else:
+        prices, packages = _prices_of(code.code), _packages_of(code.code)
     if not prices and not packages:
         return None
     return CodePricing(code.code, prices, packages)
+
+
+def _prices_of(code: str) -> list[AspPrice]:
+    return list(
+        AspPrice.objects.filter(hcpcs_code=code)
+        .select_related("dataset")
+        .order_by(*page_rows.PRICE_ORDER)
+    )
+
+
+def _packages_of(code: str) -> list[NdcPackage]:
+    newest_crosswalk = (
+        DrugDataset.objects.filter(kind=DatasetKind.ASP_CROSSWALK, packages__hcpcs_code=code)
+        .order_by("-effective_start")
+        .values("id")[:1]
+    )
+    return list(
+        NdcPackage.objects.filter(hcpcs_code=code, dataset=Subquery(newest_crosswalk))
+        .select_related("dataset")
+        .order_by(*page_rows.PACKAGE_ORDER)
+    )
 
 
 def trade_names(using: str | None = None) -> dict[str, set[str]]:
