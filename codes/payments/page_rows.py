@@ -155,6 +155,7 @@ def _instances(
     rows = sorted(json.loads(text, parse_float=Decimal), key=lambda row: row[0])
     decimals = _decimal_places(model)
     fk = model._meta.get_field(related)
+    assert isinstance(fk, ForeignKey), f"{model.__name__}.{related} is not a foreign key"
     names = [field.attname for field in model._meta.concrete_fields]
     fk_at = 1 + names.index(fk.attname)
     version = _version(record)
