@@ -4,9 +4,10 @@ with `ts_rank`, each term's inverse document frequency and pg_trgm similarity.
 
 Written with django.contrib.postgres expressions (SearchQuery, SearchRank,
 TrigramSimilarity). Two things are not a model field or lookup, for a stated reason:
-the vector column exists only on PostgreSQL (SQLite must keep working, so it is no
-model field and `SearchVectorColumn` names it), and the penalties of `scoring.py` are one
-SQL fragment shared with SQLite.
+the vector column and the stored rank terms of migration 0011 (penalties and age that do
+not depend on the query) exist only on PostgreSQL (SQLite must keep working, so they are
+no model fields and are named in SQL), and the penalties of `scoring.py` are one SQL
+fragment shared with SQLite.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.contrib.postgres.search import (
 from django.db import models
 from django.db.models import Count, FloatField, Value, Window
 from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import Coalesce, Extract, Round
+from django.db.models.functions import Round
 
 from codes.compiled import CompiledQuery
 from codes.models import Code
@@ -34,8 +35,6 @@ from codes.search import unfiltered
 from codes.search.expressions import FuncWithParams
 from codes.search.query import ParsedQuery, Term
 from codes.search.scoring import (
-    AGE_REFERENCE_YEAR,
-    AGE_WEIGHT,
     LITERAL_WEIGHT,
     SCORE_STEP,
     is_drug_name,
@@ -53,6 +52,9 @@ PG_RANK_WEIGHTS = [0.1, 0.1, 0.4, 1.0]
 # Divide the rank by the document length, as bm25 does.
 PG_RANK_NORMALIZATION = 2
 PG_SIMILARITY_WEIGHT = 5
+# scoring.py's age term (AGE_WEIGHT, AGE_REFERENCE_YEAR), stored per code as a generated
+# column (migration 0011) in the double precision the rank adds it in.
+AGE_BONUS_COLUMN = "age_bonus"
 PG_IDF_WEIGHT = 2
 
 
@@ -180,12 +182,7 @@ def _ranked(
         rank
         + step * Round(AsNumeric(score) / step)
         - RawSQL(penalty_sql(table, "postgresql", drug_name, heads), [], output_field=FloatField())
-        + Value(AGE_WEIGHT)
-        * (
-            Value(AGE_REFERENCE_YEAR)
-            - Coalesce(Extract("date_added", "year"), Value(AGE_REFERENCE_YEAR))
-        )
-        / Value(10.0)
+        + RawSQL(f"{table}.{AGE_BONUS_COLUMN}", [], output_field=FloatField())
     )
     return (
         matching_query(queryset, full)

@@ -66,14 +66,18 @@ def penalty_sql(
             for after in ITEM_QUALIFIERS
         )
         penalties += f" + CASE WHEN {opens} THEN 0 ELSE {NOT_THE_ITEM_PENALTY} END"
+    # A brand without a code of its own is billed under its generic's "not otherwise
+    # specified" code (Kenalog: J3301), so that code is no last resort here.
+    if vendor == "postgresql":
+        # Stored per code (migration 0011): the same values, not computed per row.
+        column = "biosimilar_penalty" if drug_name else "unspecified_penalty"
+        return f"{penalties} + {table}.{column})"
     if not drug_name:
         penalties += (
             f" + CASE WHEN {description} {like} '%%not otherwise%%' "
             f"THEN {UNSPECIFIED_PENALTY} ELSE 0 END"
         )
     else:
-        # A brand without a code of its own is billed under its generic's "not otherwise
-        # specified" code (Kenalog: J3301), so that code is no last resort here.
         penalties += (
             f" + CASE WHEN {description} {like} '%%biosimilar%%' "
             f"AND {description} NOT {like} '%%excludes biosimilar%%' "
