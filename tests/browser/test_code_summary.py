@@ -44,6 +44,29 @@ def test_summary_values_are_in_the_first_screen(new_context, screen, code, scree
     assert max(facts + heading) <= viewport["height"], (code, screen, facts)
 
 
+TARGET_BOXES = """nodes => nodes.map(n => {
+  const box = n.getBoundingClientRect();
+  return [box.left, box.top, box.right, box.bottom];
+})"""
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("code", ["S9329", "S0039", "G9197"])
+def test_phone_summary_help_targets_are_24_px_and_apart(new_context, code):
+    page = new_context(viewport=MOBILE, is_mobile=True).new_page()
+    page.goto(CODES[code])
+
+    boxes = page.eval_on_selector_all(".facts .tip-trigger", TARGET_BOXES)
+
+    assert len(boxes) >= 9
+    assert all(right - left >= 24 and bottom - top >= 24 for left, top, right, bottom in boxes)
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlap(a, b)]
+    assert overlapping == []
+
+
 def test_phone_header_keeps_every_main_link_in_one_row_that_scrolls(new_context):
     page = new_context(viewport=MOBILE, is_mobile=True, java_script_enabled=False).new_page()
     page.goto("/codes/S0039/")
