@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.helpers import MOBILE
 
@@ -16,6 +17,8 @@ CODES = {
     "E0601": "/codes/E0601/",
     "J0135": "/codes/J0135/",
     "G0556": "/codes/G0556/",
+    "S0039": "/codes/S0039/",
+    "G9197": "/codes/G9197/",
     "GY": "/modifiers/GY/",
 }
 
@@ -39,6 +42,55 @@ def test_summary_values_are_in_the_first_screen(new_context, screen, code, scree
 
     assert len(facts) >= (4 if code == "GY" else 9)
     assert max(facts + heading) <= viewport["height"], (code, screen, facts)
+
+
+TARGET_BOXES = """nodes => nodes.map(n => {
+  const box = n.getBoundingClientRect();
+  return [box.left, box.top, box.right, box.bottom];
+})"""
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("code", ["S9329", "S0039", "G9197"])
+def test_phone_summary_help_targets_are_24_px_and_apart(new_context, code):
+    page = new_context(viewport=MOBILE, is_mobile=True).new_page()
+    page.goto(CODES[code])
+
+    boxes = page.eval_on_selector_all(".facts .tip-trigger", TARGET_BOXES)
+
+    assert len(boxes) >= 9
+    assert all(right - left >= 24 and bottom - top >= 24 for left, top, right, bottom in boxes)
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlap(a, b)]
+    assert overlapping == []
+
+
+def test_phone_header_keeps_every_main_link_in_one_row_that_scrolls(new_context):
+    page = new_context(viewport=MOBILE, is_mobile=True, java_script_enabled=False).new_page()
+    page.goto("/codes/S0039/")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+
+    boxes = [links.nth(i).bounding_box() for i in range(links.count())]
+    assert links.count() == 7
+    assert len({round(box["y"]) for box in boxes}) == 1, boxes
+    assert all(box["width"] >= 24 and box["height"] >= 24 for box in boxes), boxes
+    assert page.locator(".site-header").bounding_box()["height"] < 90
+    links.last.focus()
+    strip = page.locator(".main-nav").bounding_box()
+    last = links.last.bounding_box()
+    assert strip["x"] <= last["x"] and last["x"] + last["width"] <= strip["x"] + strip["width"]
+
+
+def test_phone_code_page_has_no_wcag_violations(new_context):
+    page = new_context(viewport=MOBILE, is_mobile=True).new_page()
+    page.goto("/codes/S0039/")
+
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
+    violations = Axe().run(page, options=options).response["violations"]
+
+    assert [violation["id"] for violation in violations] == []
 
 
 def test_terminated_code_shows_its_end_date_in_the_first_screen(new_context):
