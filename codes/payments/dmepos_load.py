@@ -52,6 +52,15 @@ def is_loaded(digest: str) -> bool:
     return DmeposFile.objects.filter(sha256=digest).exists()
 
 
+def load_together(
+    parsed_files: list[ParsedFile], *, allow_removals: bool = False
+) -> list[LoadStats]:
+    """Write the files of one source (the tables of one CMS zip) in one transaction:
+    all of them, or, if one is refused or fails, none."""
+    with transaction.atomic():
+        return [load(parsed, allow_removals=allow_removals) for parsed in parsed_files]
+
+
 def load(parsed: ParsedFile, *, allow_removals: bool = False) -> LoadStats:
     """Write one file into its quarter; unless `allow_removals`, a file that would drop
     rows by accident is refused first (`codes.payments.guard`)."""

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.db import transaction
 
 from codes.management.importing import DRY_RUN, NOTHING_CHANGED, ImportCommand
 from codes.payments import dmepos, dmepos_load, guard
@@ -73,11 +72,11 @@ class Command(ImportCommand):
             if dry_run:
                 self.report_dry_run(parsed_files, allow_removals)
                 return
-            with transaction.atomic():  # the tables of one zip together
-                lines = [
-                    self.loaded(dmepos_load.load(parsed, allow_removals=allow_removals), parsed)
-                    for parsed in parsed_files
-                ]
+            loads = dmepos_load.load_together(parsed_files, allow_removals=allow_removals)
+            lines = [
+                self.loaded(stats, parsed)
+                for stats, parsed in zip(loads, parsed_files, strict=True)
+            ]
         for line, changed in lines:
             self.summary(line, changed)
 
